@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { trainCommand } from './commands/train.ts'
+
+const program = new Command('whisker')
+  .description('Whisker: labelled photos in, a small fast image classifier at the edge out.')
+  .showHelpAfterError()
+  .addCommand(trainCommand())
+
+try {
+  await program.parseAsync()
+} catch (error) {
+  // Known failures carry a stable code; print the message, not a stack, and exit non-zero.
+  const code = (error as { code?: unknown }).code
+  if (error instanceof Error && typeof code === 'string') {
+    console.error(`whisker: ${error.message} [${code}]`)
+    process.exit(1)
+  }
+  throw error
+}

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { parseModelCard } from '@whisker/model-core'
+import { describe, expect, it } from 'vitest'
+import { DEFAULTS } from '../paths.ts'
+
+const run = promisify(execFile)
+const CLI = resolve(import.meta.dirname, '../cli.ts')
+const whisker = (...args: string[]) => run(process.execPath, [CLI, ...args], { timeout: 240_000 })
+
+describe('whisker train', () => {
+  let trainedOut = ''
+
+  it('trains on real photos and writes a graph model, its card and the split', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'whisker-train-')), 'model')
+    trainedOut = out
+    const { stdout } = await whisker(
+      'train',
+      '--data',
+      DEFAULTS.data,
+      '--limit-per-class',
+      '40',
+      '--epochs',
+      '15',
+      '--out',
+      out,
+    )
+
+    expect(stdout).toMatch(/validation accuracy: \d+\.\d\d %/)
+    for (const file of ['model.json', 'weights.bin', 'card.json', 'split.json']) {
+      expect(existsSync(join(out, file))).toBe(true)
+    }
+    const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
+    expect(card.labels).toEqual(['cat', 'dog'])
+    expect(card.input.shape).toEqual([224, 224, 3])
+    expect(card.metrics.valCount).toBe(16)
+    // 32 training photos per class on a frozen ImageNet backbone: far above chance, or something is broken.
+    expect(card.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
+
+    const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8')) as {
+      train: string[]
+      val: string[]
+    }
+    expect(split.train).toHaveLength(64)
+    expect(split.val.filter((name) => split.train.includes(name))).toEqual([])
+  })
+
+  it('leaves an existing model alone with --if-missing', async () => {
+    const { stdout } = await whisker('train', '--if-missing', '--out', trainedOut)
+    expect(stdout).toMatch(/already exists/)
+  })
+
+  it.each([
+    [['--epochs', '0'], /--epochs.*positive integer/],
+    [['--val-split', '1.5'], /--val-split.*between 0 and 1/],
+    [['--backend', 'tpu'], /--backend.*Allowed choices/],
+    [['--quantize', 'int4'], /--quantize.*Allowed choices/],
+  ])('rejects bad flags %j with a clear message', async (flags, message) => {
+    await expect(whisker('train', ...flags)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(message),
+    })
+  })
+
+  it('explains a missing data folder without a stack trace', async () => {
+    const failure = await whisker('train', '--data', '/nonexistent/photos').catch(
+      (e: { stderr: string; code: number }) => e,
+    )
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(/Cannot read dataset folder.*\[DATASET_INVALID\]/)
+    expect((failure as { stderr: string }).stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+})

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type ClientOptions,
+  classify,
+  getModelCard,
+  parseClassification,
+  parseModelCard,
+  parseProblem,
+  precheckImage,
+  ShapeError,
+} from './api.ts'
+
+const catAnswer = {
+  label: 'cat',
+  confidence: 0.98,
+  predictions: [
+    { label: 'cat', score: 0.98 },
+    { label: 'dog', score: 0.02 },
+  ],
+  model: { version: 'abc123def4567890' },
+}
+
+/** The path of the field a parse rejected. */
+function rejectedPath(parse: () => unknown): string {
+  try {
+    parse()
+  } catch (error) {
+    if (error instanceof ShapeError) return error.path
+    throw error
+  }
+  throw new Error('expected the body to be rejected')
+}
+
+describe('parseClassification', () => {
+  it('accepts the documented success body', () => {
+    expect(parseClassification(catAnswer)).toEqual(catAnswer)
+  })
+
+  it('ignores fields it does not know, so the Worker can add some', () => {
+    const parsed = parseClassification({
+      ...catAnswer,
+      timingMs: 12,
+      model: { version: 'v1', labels: ['cat', 'dog'] },
+    })
+    expect(parsed).toEqual({ ...catAnswer, model: { version: 'v1' } })
+  })
+
+  it.each([
+    ['a body that is not an object', [], 'body'],
+    ['a missing label', { ...catAnswer, label: undefined }, 'label'],
+    ['a blank label', { ...catAnswer, label: '  ' }, 'label'],
+    ['a confidence given as a percentage', { ...catAnswer, confidence: 98 }, 'confidence'],
+    ['a confidence given as a string', { ...catAnswer, confidence: '0.98' }, 'confidence'],
+    ['no predictions', { ...catAnswer, predictions: [] }, 'predictions'],
+    ['a prediction that is not an object', { ...catAnswer, predictions: ['cat'] }, 'predictions[0]'],
+    [
+      'a negative score',
+      { ...catAnswer, predictions: [catAnswer.predictions[0], { label: 'dog', score: -0.1 }] },
+      'predictions[1].score',
+    ],
+    ['a missing model', { ...catAnswer, model: undefined }, 'model'],
+    ['a model without a version', { ...catAnswer, model: {} }, 'model.version'],
+  ])('rejects %s and names the field', (_, body, path) => {
+    expect(rejectedPath(() => parseClassification(body))).toBe(path)
+  })
+})
+
+describe('parseModelCard', () => {
+  it('keeps labels, version and the validation accuracy, and drops the rest', () => {
+    const card = parseModelCard({
+      labels: ['cat', 'dog'],
+      version: 'abc',
+      input: { size: 224 },
+      metrics: { valAccuracy: 0.97, valLoss: 0.1 },
+    })
+    expect(card).toEqual({ labels: ['cat', 'dog'], version: 'abc', metrics: { valAccuracy: 0.97 } })
+  })
+
+  it('treats metrics as optional and drops a malformed accuracy instead of failing', () => {
+    expect(parseModelCard({ labels: ['cat'], version: 'v' })).toEqual({ labels: ['cat'], version: 'v' })
+    expect(parseModelCard({ labels: ['cat'], version: 'v', metrics: { valAccuracy: '97%' } })).toEqual({
+      labels: ['cat'],
+      version: 'v',
+    })
+  })
+
+  it('requires a non-empty list of string labels and a version', () => {
+    expect(rejectedPath(() => parseModelCard({ labels: [], version: 'v' }))).toBe('labels')
+    expect(rejectedPath(() => parseModelCard({ labels: ['cat', 7], version: 'v' }))).toBe('labels[1]')
+    expect(rejectedPath(() => parseModelCard({ labels: ['cat'] }))).toBe('version')
+  })
+})
+
+describe('parseProblem', () => {
+  it('reads code, title and detail from an RFC 9457 body', () => {
+    const body = {
+      type: 'https://whisker.dev/problems/unsupported-type',
+      title: 'Unsupported image type',
+      status: 415,
+      detail: 'Unsupported image type: not a JPEG, PNG or WebP image.',
+      code: 'UNSUPPORTED_TYPE',
+    }
+    expect(parseProblem(body, 415)).toEqual({
+      kind: 'problem',
+      status: 415,
+      code: 'UNSUPPORTED_TYPE',
+      title: 'Unsupported image type',
+      detail: 'Unsupported image type: not a JPEG, PNG or WebP image.',
+    })
+  })
+
+  it('trusts the HTTP status over the status member of the body', () => {
+    expect(parseProblem({ status: 200, code: 'CORRUPT_IMAGE' }, 400).status).toBe(400)
+  })
+
+  it('never throws on bodies that are not problems', () => {
+    expect(parseProblem('Bad Gateway', 502)).toEqual({ kind: 'problem', status: 502 })
+    expect(parseProblem(null, 500)).toEqual({ kind: 'problem', status: 500 })
+    expect(parseProblem({ code: 42, title: ['x'] }, 400)).toEqual({ kind: 'problem', status: 400 })
+  })
+})
+
+describe('precheckImage', () => {
+  it('stops an empty file before it is uploaded', () => {
+    expect(precheckImage({ size: 0, type: 'image/jpeg' })).toBe('EMPTY_IMAGE')
+  })
+
+  it('stops a file the browser knows is not an image', () => {
+    expect(precheckImage({ size: 10, type: 'application/pdf' })).toBe('UNSUPPORTED_TYPE')
+    expect(precheckImage({ size: 10, type: 'video/mp4' })).toBe('UNSUPPORTED_TYPE')
+  })
+
+  it('lets images and files of unknown type through for the Worker to judge', () => {
+    expect(precheckImage({ size: 10, type: 'image/png' })).toBeUndefined()
+    expect(precheckImage({ size: 10, type: 'IMAGE/HEIC' })).toBeUndefined()
+    expect(precheckImage({ size: 10, type: '' })).toBeUndefined()
+  })
+})
+
+interface Sent {
+  url: string
+  method: string
+  headers: Headers
+  body: Uint8Array
+}
+
+/** A fake `fetch` that records the request and answers with `respond()`; the clock advances 40 ms per call. */
+function fakeServer(respond: () => Response | Promise<Response>) {
+  const sent: Sent[] = []
+  let clock = 1000
+  const options: ClientOptions = {
+    now: () => {
+      clock += 40
+      return clock
+    },
+    fetch: async (input, init) => {
+      const request = new Request(input, init)
+      sent.push({
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: new Uint8Array(await request.arrayBuffer()),
+      })
+      return respond()
+    },
+    baseUrl: 'https://whisker.test',
+  }
+  return { sent, options }
+}
+
+const json = (body: unknown, status = 200, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': type } })
+
+const jpeg = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0])], { type: 'image/jpeg' })
+
+describe('classify', () => {
+  it('POSTs the raw bytes to /v1/classify with the file type as Content-Type', async () => {
+    const server = fakeServer(() => json(catAnswer))
+    await classify(jpeg, server.options)
+    expect(server.sent).toHaveLength(1)
+    const [request] = server.sent
+    expect(request?.url).toBe('https://whisker.test/v1/classify')
+    expect(request?.method).toBe('POST')
+    expect(request?.headers.get('content-type')).toBe('image/jpeg')
+    expect([...(request?.body ?? [])]).toEqual([0xff, 0xd8, 0xff, 0xe0])
+  })
+
+  it('sends application/octet-stream when the file has no type', async () => {
+    const server = fakeServer(() => json(catAnswer))
+    await classify(new Blob([new Uint8Array([1, 2, 3])]), server.options)
+    expect(server.sent[0]?.headers.get('content-type')).toBe('application/octet-stream')
+  })
+
+  it('returns the parsed answer and the round-trip time', async () => {
+    const server = fakeServer(() => json(catAnswer))
+    expect(await classify(jpeg, server.options)).toEqual({ ok: true, value: catAnswer, latencyMs: 40 })
+  })
+
+  it('turns a problem+json error into a problem with its code', async () => {
+    const server = fakeServer(() =>
+      json(
+        { type: 'about:blank', title: 'Too many pixels', status: 422, code: 'TOO_MANY_PIXELS' },
+        422,
+        'application/problem+json',
+      ),
+    )
+    const outcome = await classify(jpeg, server.options)
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { kind: 'problem', status: 422, code: 'TOO_MANY_PIXELS' },
+    })
+  })
+
+  it('keeps the status of an error whose body is not JSON', async () => {
+    const server = fakeServer(() => new Response('<h1>Bad gateway</h1>', { status: 502 }))
+    const outcome = await classify(jpeg, server.options)
+    expect(outcome).toEqual({ ok: false, latencyMs: 40, error: { kind: 'problem', status: 502 } })
+  })
+
+  it('reports a success whose body is not the expected JSON as a bad response', async () => {
+    const notJson = fakeServer(() => new Response('<!doctype html><title>Whisker</title>', { status: 200 }))
+    expect(await classify(jpeg, notJson.options)).toMatchObject({
+      ok: false,
+      error: { kind: 'bad-response', status: 200, reason: 'body is not JSON' },
+    })
+    const wrongShape = fakeServer(() => json({ ...catAnswer, confidence: 98 }))
+    expect(await classify(jpeg, wrongShape.options)).toMatchObject({
+      ok: false,
+      error: { kind: 'bad-response', reason: 'confidence should be a number from 0 to 1' },
+    })
+  })
+
+  it('reports a request that never got an answer as a network failure', async () => {
+    const server = fakeServer(() => Promise.reject(new TypeError('Failed to fetch')))
+    expect(await classify(jpeg, server.options)).toEqual({
+      ok: false,
+      error: { kind: 'network', reason: 'Failed to fetch' },
+    })
+  })
+
+  it('tells a timeout apart from a request the page cancelled itself', async () => {
+    const timedOut = new AbortController()
+    timedOut.abort(new DOMException('No answer in time', 'TimeoutError'))
+    const cancelled = new AbortController()
+    cancelled.abort()
+    const fetchHonouringSignal: typeof fetch = async (_, init) => {
+      init?.signal?.throwIfAborted()
+      return json(catAnswer)
+    }
+    expect(await classify(jpeg, { fetch: fetchHonouringSignal, signal: timedOut.signal })).toEqual({
+      ok: false,
+      error: { kind: 'timeout' },
+    })
+    expect(await classify(jpeg, { fetch: fetchHonouringSignal, signal: cancelled.signal })).toEqual({
+      ok: false,
+      error: { kind: 'aborted' },
+    })
+  })
+})
+
+describe('getModelCard', () => {
+  it('GETs /v1/model and parses the card', async () => {
+    const server = fakeServer(() => json({ labels: ['cat', 'dog'], version: 'abc', metrics: {} }))
+    const outcome = await getModelCard(server.options)
+    expect(server.sent[0]).toMatchObject({ url: 'https://whisker.test/v1/model', method: 'GET' })
+    expect(outcome).toEqual({ ok: true, latencyMs: 40, value: { labels: ['cat', 'dog'], version: 'abc' } })
+  })
+})

@@ -1,0 +1,229 @@
+/**
+ * Typed client for the Whisker Worker API, served from the same origin as this page.
+ *
+ * Every call resolves to an {@link Outcome}; it never throws for HTTP errors, bad JSON or network failures,
+ * so the page can always turn a failure into plain words.
+ */
+
+/** Error codes the Worker puts in `problem.code` (mirrors `PreprocessErrorCode` in packages/preprocess). */
+export type ProblemCode =
+  | 'EMPTY_IMAGE'
+  | 'UNSUPPORTED_TYPE'
+  | 'CORRUPT_IMAGE'
+  | 'TOO_MANY_BYTES'
+  | 'TOO_MANY_PIXELS'
+
+export interface Prediction {
+  readonly label: string
+  /** Probability in [0, 1]. */
+  readonly score: number
+}
+
+/** `200` body of `POST /v1/classify`. */
+export interface Classification {
+  readonly label: string
+  /** Probability of `label`, in [0, 1]. */
+  readonly confidence: number
+  readonly predictions: readonly Prediction[]
+  readonly model: { readonly version: string }
+}
+
+/** Body of `GET /v1/model`: the parts this page uses; other fields are ignored. */
+export interface ModelCard {
+  readonly labels: readonly string[]
+  readonly version: string
+  readonly metrics?: { readonly valAccuracy?: number }
+}
+
+/** Why a call did not produce a value. */
+export type ApiError =
+  /** The Worker answered with an error status; fields come from its RFC 9457 problem body when it had one. */
+  | {
+      readonly kind: 'problem'
+      readonly status: number
+      readonly code?: string
+      readonly title?: string
+      readonly detail?: string
+    }
+  /** A success status whose body is not the JSON shape this client expects. */
+  | { readonly kind: 'bad-response'; readonly status: number; readonly reason: string }
+  /** No answer at all: offline, DNS, connection reset, CORS, ... */
+  | { readonly kind: 'network'; readonly reason: string }
+  /** The request's signal timed out (`AbortSignal.timeout`). */
+  | { readonly kind: 'timeout' }
+  /** The caller aborted the request, e.g. because a newer photo was chosen. */
+  | { readonly kind: 'aborted' }
+
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T; readonly latencyMs: number }
+  | { readonly ok: false; readonly error: ApiError; readonly latencyMs?: number }
+
+export interface ClientOptions {
+  /** Prefix for API paths; empty (same origin) by default. */
+  readonly baseUrl?: string
+  readonly signal?: AbortSignal
+  /** Injected for tests. */
+  readonly fetch?: typeof fetch
+  /** Monotonic clock in ms, injected for tests; `performance.now` by default. */
+  readonly now?: () => number
+}
+
+/** The JSON did not have the expected shape; `path` names the first offending field. */
+export class ShapeError extends Error {
+  readonly path: string
+  constructor(path: string, expected: string) {
+    super(`${path} should be ${expected}`)
+    this.name = 'ShapeError'
+    this.path = path
+  }
+}
+
+type JsonObject = Record<string, unknown>
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function object(value: unknown, path: string): JsonObject {
+  if (!isObject(value)) throw new ShapeError(path, 'an object')
+  return value
+}
+
+function text(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ShapeError(path, 'a non-empty string')
+  return value
+}
+
+function probability(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ShapeError(path, 'a number from 0 to 1')
+  }
+  return value
+}
+
+function list(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ShapeError(path, 'a non-empty array')
+  return value
+}
+
+/** Validates a `POST /v1/classify` success body and keeps only the known fields. Throws {@link ShapeError}. */
+export function parseClassification(body: unknown): Classification {
+  const root = object(body, 'body')
+  const predictions = list(root.predictions, 'predictions').map((item, i) => {
+    const prediction = object(item, `predictions[${i}]`)
+    return {
+      label: text(prediction.label, `predictions[${i}].label`),
+      score: probability(prediction.score, `predictions[${i}].score`),
+    }
+  })
+  return {
+    label: text(root.label, 'label'),
+    confidence: probability(root.confidence, 'confidence'),
+    predictions,
+    model: { version: text(object(root.model, 'model').version, 'model.version') },
+  }
+}
+
+/** Validates a `GET /v1/model` body. `labels` and `version` are required; a malformed metric is dropped. */
+export function parseModelCard(body: unknown): ModelCard {
+  const root = object(body, 'body')
+  const labels = list(root.labels, 'labels').map((label, i) => text(label, `labels[${i}]`))
+  const version = text(root.version, 'version')
+  const accuracy = isObject(root.metrics) ? root.metrics.valAccuracy : undefined
+  const valid = typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 1
+  return valid ? { labels, version, metrics: { valAccuracy: accuracy } } : { labels, version }
+}
+
+/**
+ * Reads an error response body (RFC 9457 problem details, ideally). Never throws: fields that are missing or
+ * not strings are left out, and the HTTP status always wins over a `status` member in the body.
+ */
+export function parseProblem(body: unknown, status: number): ApiError & { kind: 'problem' } {
+  const problem: { kind: 'problem'; status: number; code?: string; title?: string; detail?: string } = {
+    kind: 'problem',
+    status,
+  }
+  if (!isObject(body)) return problem
+  if (typeof body.code === 'string' && body.code !== '') problem.code = body.code
+  if (typeof body.title === 'string' && body.title !== '') problem.title = body.title
+  if (typeof body.detail === 'string' && body.detail !== '') problem.detail = body.detail
+  return problem
+}
+
+/**
+ * Catches what the Worker would reject anyway, before uploading: an empty file, or one the browser
+ * already knows is not an image (a PDF, a video). Files with no type are sent and left to the Worker.
+ */
+export function precheckImage(file: {
+  readonly size: number
+  readonly type: string
+}): ProblemCode | undefined {
+  if (file.size === 0) return 'EMPTY_IMAGE'
+  if (file.type !== '' && !file.type.toLowerCase().startsWith('image/')) return 'UNSUPPORTED_TYPE'
+  return undefined
+}
+
+function whyNoAnswer(error: unknown, signal: AbortSignal | undefined): ApiError {
+  const reason = signal?.aborted ? signal.reason : error
+  const name = typeof reason === 'object' && reason !== null ? (reason as { name?: unknown }).name : undefined
+  if (name === 'TimeoutError') return { kind: 'timeout' }
+  if (name === 'AbortError' || signal?.aborted) return { kind: 'aborted' }
+  return { kind: 'network', reason: error instanceof Error ? error.message : String(error) }
+}
+
+async function request<T>(
+  path: string,
+  init: RequestInit,
+  parse: (body: unknown) => T,
+  options: ClientOptions,
+): Promise<Outcome<T>> {
+  const send = options.fetch ?? globalThis.fetch
+  const now = options.now ?? (() => performance.now())
+  const started = now()
+  let status: number
+  let ok: boolean
+  let raw: string
+  try {
+    const response = await send(`${options.baseUrl ?? ''}${path}`, { ...init, signal: options.signal })
+    status = response.status
+    ok = response.ok
+    raw = await response.text()
+  } catch (error) {
+    return { ok: false, error: whyNoAnswer(error, options.signal) }
+  }
+  const latencyMs = Math.max(0, now() - started)
+
+  let body: unknown
+  let isJson = true
+  try {
+    body = JSON.parse(raw)
+  } catch {
+    isJson = false
+  }
+
+  if (!ok) return { ok: false, latencyMs, error: parseProblem(isJson ? body : undefined, status) }
+  if (!isJson)
+    return { ok: false, latencyMs, error: { kind: 'bad-response', status, reason: 'body is not JSON' } }
+  try {
+    return { ok: true, latencyMs, value: parse(body) }
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error
+    return { ok: false, latencyMs, error: { kind: 'bad-response', status, reason: error.message } }
+  }
+}
+
+const ACCEPT = 'application/json, application/problem+json'
+
+/** `POST /v1/classify` with the raw image bytes. `latencyMs` covers the upload, the work and the answer. */
+export function classify(image: Blob, options: ClientOptions = {}): Promise<Outcome<Classification>> {
+  const init: RequestInit = {
+    method: 'POST',
+    headers: { 'content-type': image.type || 'application/octet-stream', accept: ACCEPT },
+    body: image,
+  }
+  return request('/v1/classify', init, parseClassification, options)
+}
+
+/** `GET /v1/model`: the model card of the model the Worker is serving. */
+export function getModelCard(options: ClientOptions = {}): Promise<Outcome<ModelCard>> {
+  return request('/v1/model', { headers: { accept: ACCEPT } }, parseModelCard, options)
+}

@@ -1,0 +1,69 @@
+/**
+ * The pretrained backbones Whisker knows. Each entry says what the network expects, so that nothing
+ * downstream hard-codes an input size or a value range.
+ */
+export interface BackboneSpec {
+  readonly name: string
+  /** Square input side in pixels. */
+  readonly inputSize: number
+  /** Maps pixels in [0, 255] to the range the network was trained on: x · scale + offset. */
+  readonly normalization: { readonly scale: number; readonly offset: number }
+  /** The layer whose output, global-average-pooled, is the embedding. */
+  readonly featureLayer: string
+  readonly featureDim: number
+  /** Where users with internet get it; cached on disk after the first download. */
+  readonly url?: string
+  readonly license: string
+}
+
+const TO_MINUS_ONE_ONE = { scale: 1 / 127.5, offset: -1 }
+const TO_ZERO_ONE = { scale: 1 / 255, offset: 0 }
+
+export const BACKBONES = {
+  'mobilenet_v2_0.35': {
+    name: 'mobilenet_v2_0.35',
+    inputSize: 224,
+    normalization: TO_MINUS_ONE_ONE,
+    featureLayer: 'out_relu',
+    featureDim: 1280,
+    url: 'https://storage.googleapis.com/teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top/model.json',
+    license: 'Apache-2.0 (Keras Applications MobileNetV2 weights)',
+  },
+  'mobilenet_v1_1.0_pw12': {
+    name: 'mobilenet_v1_1.0_pw12',
+    inputSize: 224,
+    normalization: TO_MINUS_ONE_ONE,
+    featureLayer: 'conv_pw_12_relu',
+    featureDim: 1024,
+    url: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_1.0_224/model.json',
+    license: 'Apache-2.0 (TensorFlow MobileNet v1 weights)',
+  },
+  darknet_tiny: {
+    name: 'darknet_tiny',
+    inputSize: 224,
+    normalization: TO_ZERO_ONE,
+    featureLayer: 'leaky_re_lu_15',
+    featureDim: 128,
+    license: 'Darknet weights (public domain); ml5 packaging MIT',
+  },
+} as const satisfies Record<string, BackboneSpec>
+
+export type BackboneName = keyof typeof BACKBONES
+export const DEFAULT_BACKBONE: BackboneName = 'mobilenet_v2_0.35'
+
+export class UnknownBackboneError extends Error {
+  readonly code = 'UNKNOWN_BACKBONE'
+  constructor(name: string) {
+    super(`Unknown backbone "${name}". Known: ${Object.keys(BACKBONES).join(', ')}.`)
+    this.name = 'UnknownBackboneError'
+  }
+}
+
+export function isBackboneName(name: string): name is BackboneName {
+  return Object.hasOwn(BACKBONES, name)
+}
+
+export function backboneSpec(name: string): BackboneSpec {
+  if (!isBackboneName(name)) throw new UnknownBackboneError(name)
+  return BACKBONES[name]
+}

@@ -1,0 +1,36 @@
+import type { ModelCard } from './card.ts'
+
+/** One weight tensor as listed in a tfjs weights manifest. */
+export interface WeightSpec {
+  name: string
+  shape: number[]
+  dtype: 'float32' | 'int32'
+  quantization?: { dtype: 'uint8'; scale: number; min: number } | { dtype: 'float16' }
+}
+
+/** `model.json` of a tfjs graph model, as Whisker writes it (one weights file). */
+export interface GraphModelJson {
+  format: 'graph-model'
+  generatedBy: string
+  convertedBy: string
+  modelTopology: { node: GraphNode[]; library: Record<string, never>; versions: { producer: number } }
+  weightsManifest: [{ paths: [string]; weights: WeightSpec[] }]
+}
+
+/** A GraphDef node in its JSON form (attr values use TensorFlow's proto-JSON encoding). */
+export interface GraphNode {
+  name: string
+  op: string
+  input?: string[]
+  attr?: Record<string, unknown>
+}
+
+/** Everything a runtime needs to serve a model, held in memory: no fetch on the request path. */
+export interface ModelArtifacts {
+  modelJson: GraphModelJson
+  weights: ArrayBuffer
+  card: ModelCard
+}
+
+/** File names of a model directory: what the trainer writes and what the Worker bundles. */
+export const MODEL_FILES = { graph: 'model.json', weights: 'weights.bin', card: 'card.json' } as const

@@ -1,0 +1,27 @@
+/** Node-only entry for the trainer: architectures, backbone loading, export, model folders. */
+export {
+  BACKBONES,
+  type BackboneName,
+  type BackboneSpec,
+  backboneSpec,
+  DEFAULT_BACKBONE,
+  isBackboneName,
+  UnknownBackboneError,
+} from './architectures/backbones.ts'
+export {
+  type BackboneSource,
+  BackboneNotFoundError,
+  defaultCacheDir,
+  type LoadedBackbone,
+  loadBackbone,
+} from './architectures/load-backbone.ts'
+export {
+  assembleTransferModel,
+  buildHead,
+  DEFAULT_HEAD,
+  embeddingModel,
+  type HeadOptions,
+} from './architectures/transfer.ts'
+export * from './export/index.ts'
+export { readModelDir, writeModelDir } from './model-dir.ts'
+export { createEmbedder, type Embedder } from './architectures/embedder.ts'
