@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DEFAULT_BACKBONE } from '@whisker/model-core/training'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
 import { DEFAULTS } from '../paths.ts'
 import { createReporter } from '../report/reporter.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
@@ -31,6 +32,8 @@ export function trainCommand(): Command {
         .choices(['none', 'float16', 'uint8'])
         .default('float16'),
     )
+    .option('--cache-dir <dir>', 'where backbone embeddings are cached', defaultEmbeddingCacheDir())
+    .option('--no-cache', 'compute every embedding afresh')
     .option('--if-missing', 'do nothing when a model already exists in --out')
     .action(async (opts: TrainFlags) => {
       const out = resolve(opts.out)
@@ -53,6 +56,7 @@ export function trainCommand(): Command {
           hidden: opts.hidden,
           limitPerClass: opts.limitPerClass,
           quantization: opts.quantize,
+          cacheDir: opts.cache ? opts.cacheDir : false,
         },
         createReporter(),
       )
@@ -83,6 +87,8 @@ interface TrainFlags {
   limitPerClass?: number
   quantize: 'none' | 'float16' | 'uint8'
   ifMissing?: boolean
+  cache: boolean
+  cacheDir: string
 }
 
 function positiveInt(value: string): number {

@@ -3,6 +3,7 @@ import type { Embedder } from '@whisker/model-core/training'
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import type { LabelledFile } from './dataset.ts'
+import { contentHash, type EmbeddingCache } from './embedding-cache.ts'
 
 export interface EmbeddedSet {
   files: LabelledFile[]
@@ -10,49 +11,66 @@ export interface EmbeddedSet {
   embeddings: Float32Array
   /** Photos that could not be read, with the reason: skipped and reported, never fatal. */
   unreadable: { name: string; reason: string }[]
+  cacheHits: number
 }
 
 export interface EmbedOptions {
   policy: ResizePolicy
   batchSize: number
+  cache: EmbeddingCache
   onProgress?: (done: number) => void
 }
 
-/** Decodes, preprocesses and embeds photos in batches through the backbone graph. */
+interface Pending {
+  file: LabelledFile
+  hash: string
+  row: number
+}
+
+/** Decodes, preprocesses and embeds photos in batches through the backbone graph, reusing cached embeddings. */
 export async function embedFiles(
   files: readonly LabelledFile[],
   embedder: Embedder,
   options: EmbedOptions,
 ): Promise<EmbeddedSet> {
+  const rows: (Float32Array | undefined)[] = []
   const kept: LabelledFile[] = []
   const unreadable: EmbeddedSet['unreadable'] = []
-  const chunks: Float32Array[] = []
   const inputLength = options.policy.size * options.policy.size * 3
+  let cacheHits = 0
   for (let start = 0; start < files.length; start += options.batchSize) {
-    const batch = files.slice(start, start + options.batchSize)
-    const pixels = new Float32Array(batch.length * inputLength)
-    let count = 0
-    for (const file of batch) {
+    const pixels = new Float32Array(options.batchSize * inputLength)
+    const pending: Pending[] = []
+    for (const file of files.slice(start, start + options.batchSize)) {
       try {
-        pixels.set(
-          toModelInput(await decodeImage(await readFile(file.path)), options.policy),
-          count * inputLength,
-        )
-        count++
+        const bytes = await readFile(file.path)
+        const hash = contentHash(bytes)
+        const cached = await options.cache.get(hash)
+        if (cached) cacheHits++
+        else {
+          pixels.set(toModelInput(await decodeImage(bytes), options.policy), pending.length * inputLength)
+          pending.push({ file, hash, row: rows.length })
+        }
+        rows.push(cached)
         kept.push(file)
       } catch (error) {
         if (!(error instanceof PreprocessError)) throw error
         unreadable.push({ name: file.name, reason: `${error.code}: ${error.message}` })
       }
     }
-    if (count > 0) chunks.push(await embedder.embed(pixels.subarray(0, count * inputLength), count))
+    if (pending.length > 0) {
+      const embedded = await embedder.embed(pixels.subarray(0, pending.length * inputLength), pending.length)
+      for (const [i, { hash, row }] of pending.entries()) {
+        const embedding = embedded.slice(i * embedder.dim, (i + 1) * embedder.dim)
+        rows[row] = embedding
+        await options.cache.set(hash, embedding)
+      }
+    }
     options.onProgress?.(Math.min(start + options.batchSize, files.length))
   }
   const embeddings = new Float32Array(kept.length * embedder.dim)
-  let offset = 0
-  for (const chunk of chunks) {
-    embeddings.set(chunk, offset)
-    offset += chunk.length
-  }
-  return { files: kept, embeddings, unreadable }
+  rows.forEach((row, i) => {
+    embeddings.set(row!, i * embedder.dim)
+  })
+  return { files: kept, embeddings, unreadable, cacheHits }
 }

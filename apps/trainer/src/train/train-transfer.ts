@@ -13,6 +13,7 @@ import type { ResizePolicy, RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { countByLabel, type LabelledFile, readDataset } from '../data/dataset.ts'
 import { embedFiles } from '../data/embed.ts'
+import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
 import { limitPerClass, splitByName } from '../data/split.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { type BackendChoice, selectBackend } from './backend.ts'
@@ -33,6 +34,8 @@ export interface TransferTrainOptions {
   hidden: number
   limitPerClass?: number
   quantization: Quantization
+  /** Embedding cache folder, or false to compute every embedding afresh. */
+  cacheDir: string | false
 }
 
 export interface TrainSummary {
@@ -44,6 +47,8 @@ export interface TrainSummary {
 
 const GRAPH = { input: 'pixels', output: 'probabilities' } as const
 const EMBED_BATCH = 32
+/** Bump when the exporter's numerics change, to invalidate cached embeddings. */
+const EMBEDDING_GRAPH_REVISION = 'g1'
 
 /** Photos → frozen backbone embeddings → trained head → exported, evaluated graph model in `out`. */
 export async function trainTransfer(
@@ -69,15 +74,15 @@ export async function trainTransfer(
   reporter.info(`backbone: ${backbone.spec.name} from ${backbone.from}`)
   const policy: ResizePolicy = { mode: 'center-crop', size: backbone.spec.inputSize, filter: 'bilinear' }
   const embedder = await createEmbedder(backbone)
+  const cache = options.cacheDir
+    ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
+    : noEmbeddingCache
   const embed = (files: LabelledFile[], stage: string) =>
-    embedFiles(files, embedder, {
-      policy,
-      batchSize: EMBED_BATCH,
-      onProgress: reporter.stage(stage, files.length),
-    })
+    embedFiles(files, embedder, { policy, batchSize: EMBED_BATCH, cache, onProgress: reporter.stage(stage, files.length) })
   const train = await embed(split.train, 'embed train')
   const val = await embed(split.val, 'embed val')
   embedder.dispose()
+  reporter.info(`embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`)
   for (const u of [...train.unreadable, ...val.unreadable])
     reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
 
@@ -153,6 +158,11 @@ export async function trainTransfer(
     JSON.stringify({ train: train.files.map((f) => f.name), val: val.files.map((f) => f.name) }),
   )
   return { card, metrics, wallSeconds, backend: backend.backend }
+}
+
+/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
+function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
+  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
 }
 
 async function evaluate(

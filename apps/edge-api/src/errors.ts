@@ -1,0 +1,97 @@
+import { PreprocessError, type PreprocessErrorCode } from '@whisker/preprocess'
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { PROBLEM_TYPE_BASE } from './config.ts'
+import type { AppEnv } from './env.ts'
+
+/** Every error code the API can answer with; `code` is the stable, machine-readable part of a problem. */
+export type ProblemCode = PreprocessErrorCode | 'INVALID_QUERY' | 'NOT_FOUND' | 'HTTP_ERROR' | 'INTERNAL'
+
+/** An RFC 9457 problem details body, plus our `code` and `requestId` extension members. */
+export interface Problem {
+  type: string
+  title: string
+  status: ContentfulStatusCode
+  detail: string
+  code: ProblemCode
+  requestId: string
+}
+
+/** How each image problem found by @whisker/preprocess maps to HTTP: always a 4xx, it is the client's image. */
+const IMAGE_PROBLEMS: Record<PreprocessErrorCode, { status: ContentfulStatusCode; title: string }> = {
+  EMPTY_IMAGE: { status: 400, title: 'Empty image' },
+  CORRUPT_IMAGE: { status: 400, title: 'Corrupt image' },
+  UNSUPPORTED_TYPE: { status: 415, title: 'Unsupported image type' },
+  TOO_MANY_BYTES: { status: 413, title: 'Image too large' },
+  TOO_MANY_PIXELS: { status: 422, title: 'Too many pixels' },
+}
+
+/** A client mistake the Worker finds itself (not in the image), e.g. a malformed query parameter. */
+export class ClientProblem extends Error {
+  readonly status: ContentfulStatusCode
+  readonly code: ProblemCode
+  readonly title: string
+  constructor(status: ContentfulStatusCode, code: ProblemCode, title: string, detail: string) {
+    super(detail)
+    this.name = 'ClientProblem'
+    this.status = status
+    this.code = code
+    this.title = title
+  }
+}
+
+export function problemResponse(c: Context<AppEnv>, problem: Omit<Problem, 'type' | 'requestId'>): Response {
+  const { title, status, detail, code } = problem
+  const type = `${PROBLEM_TYPE_BASE}${code.toLowerCase().replaceAll('_', '-')}`
+  const body: Problem = { type, title, status, detail, code, requestId: c.get('requestId') }
+  return c.body(JSON.stringify(body), problem.status, { 'Content-Type': 'application/problem+json' })
+}
+
+/**
+ * Client mistakes become 4xx problems with the decoder's or route's own message; anything else is our bug:
+ * a 500 whose body says nothing internal, and one JSON log line (found by requestId) that says everything.
+ */
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  if (error instanceof PreprocessError) {
+    return problemResponse(c, { ...IMAGE_PROBLEMS[error.code], detail: error.message, code: error.code })
+  }
+  if (error instanceof ClientProblem) {
+    const { status, title, code, message } = error
+    return problemResponse(c, { status, title, detail: message, code })
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const { status, message } = error
+    return problemResponse(c, {
+      status,
+      title: 'Bad request',
+      detail: message || 'Bad request.',
+      code: 'HTTP_ERROR',
+    })
+  }
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled error',
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      error:
+        error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error,
+    }),
+  )
+  return problemResponse(c, {
+    status: 500,
+    title: 'Internal error',
+    detail: 'Something went wrong on our side. Quote the requestId if you report it.',
+    code: 'INTERNAL',
+  })
+}
+
+export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
+  problemResponse(c, {
+    status: 404,
+    title: 'Not found',
+    detail: `No route for ${c.req.method} ${c.req.path}.`,
+    code: 'NOT_FOUND',
+  })

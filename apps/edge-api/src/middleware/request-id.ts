@@ -1,0 +1,14 @@
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from '../env.ts'
+
+/**
+ * Gives every request a fresh id and returns it as `X-Request-Id`, so a client can quote it and we can
+ * find the matching log line. Unlike hono/request-id, an incoming `X-Request-Id` is not reused: the id keys
+ * our logs, and a client must not be able to choose or collide it.
+ */
+export const requestId = createMiddleware<AppEnv>(async (c, next) => {
+  const id = crypto.randomUUID()
+  c.set('requestId', id)
+  c.header('X-Request-Id', id)
+  await next()
+})
