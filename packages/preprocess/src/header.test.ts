@@ -1,0 +1,155 @@
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { assertComplete } from './complete.ts'
+import { CorruptImageError, PreprocessError, UnsupportedImageTypeError } from './errors.ts'
+import { readImageHeader } from './header.ts'
+import { readOrientation } from './orient.ts'
+import { caught } from './test-support/catch.ts'
+import {
+  formatMatrix,
+  fromRaw,
+  jpegHeaderClaiming,
+  pattern,
+  toBytes,
+  withOrientation,
+} from './test-support/images.ts'
+import { samplePhotos } from './test-support/photos.ts'
+import { mangle, seeded } from './test-support/random.ts'
+
+const images = await formatMatrix(48, 32)
+const exifJpeg = await withOrientation(pattern(16, 8), 'jpeg', 6)
+
+describe('readImageHeader', () => {
+  it.each(Object.entries(images))('reads the size of %s without decoding', (name, bytes) => {
+    expect(readImageHeader(bytes)).toEqual({
+      format: name.split(' ')[0]!.toLowerCase(),
+      width: 48,
+      height: 32,
+    })
+  })
+
+  it('agrees with sharp on real photos', async () => {
+    for (const photo of samplePhotos(20)) {
+      const meta = await sharp(photo.bytes).metadata()
+      expect(readImageHeader(photo.bytes), photo.name).toMatchObject({
+        width: meta.width,
+        height: meta.height,
+      })
+    }
+  })
+
+  it('reads 32-bit PNG dimensions (beyond what a JPEG header can hold)', async () => {
+    const wide = await toBytes(
+      sharp({ create: { width: 17000, height: 2, channels: 3, background: '#000' } }).png(),
+    )
+    expect(readImageHeader(wide)).toMatchObject({ width: 17000, height: 2 })
+  })
+
+  it('reads a header claiming 50000×50000 from 23 bytes, allocating nothing', () => {
+    expect(readImageHeader(jpegHeaderClaiming(50000, 50000))).toEqual({
+      format: 'jpeg',
+      width: 50000,
+      height: 50000,
+    })
+  })
+
+  it('walks past APPn segments and 0xFF fill bytes to the frame header', () => {
+    const app0 = [0xff, 0xe0, 0x00, 0x06, 1, 2, 3, 4]
+    const bytes = jpegHeaderClaiming(640, 480)
+    const padded = new Uint8Array([...bytes.subarray(0, 2), ...app0, 0xff, 0xff, ...bytes.subarray(2)])
+    expect(readImageHeader(padded)).toMatchObject({ width: 640, height: 480 })
+  })
+
+  describe('refuses broken headers as CORRUPT_IMAGE with a reason', () => {
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      ['a JPEG that is only SOI', new Uint8Array([0xff, 0xd8, 0xff]), /truncated JPEG marker/],
+      [
+        'a JPEG with a segment running past the end',
+        new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x40, 0x00, 1]),
+        /truncated/,
+      ],
+      [
+        'a JPEG with a segment length below 2',
+        new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x01]),
+        /segment length 1/,
+      ],
+      [
+        'a JPEG with garbage where a marker belongs',
+        new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 2, 0x12]),
+        /expected a JPEG marker/,
+      ],
+      [
+        'a JPEG whose scan starts before any frame',
+        new Uint8Array([0xff, 0xd8, 0xff, 0xda, 0, 2]),
+        /before its frame header/,
+      ],
+      ['a JPEG of zero width', jpegHeaderClaiming(0, 10), /0×10/],
+      ['a PNG that is only its signature', images['PNG 8-bit RGB']!.subarray(0, 8), /truncated/],
+      ['a PNG cut inside IHDR', images['PNG 8-bit RGB']!.subarray(0, 24), /truncated PNG IHDR/],
+      ['a PNG without IHDR first', withByte(images['PNG 8-bit RGB']!, 12, 0x58), /IHDR/],
+      ['a PNG with an impossible bit depth', withByte(images['PNG 8-bit RGB']!, 24, 7), /bit depth 7/],
+      ['a WebP with no chunk', new TextEncoder().encode('RIFF\x04\0\0\0WEBP'), /no chunks/],
+      [
+        'a WebP with an unknown first chunk',
+        new TextEncoder().encode('RIFF\x0c\0\0\0WEBPABCD\0\0\0\0'),
+        /unknown/,
+      ],
+      ['a WebP cut inside its frame header', images['WebP lossy']!.subarray(0, 26), /truncated/],
+    ]
+    it.each(cases)('%s', (_, bytes, reason) => {
+      const error = caught(() => readImageHeader(bytes))
+      expect(error).toBeInstanceOf(CorruptImageError)
+      expect(error).toMatchObject({ code: 'CORRUPT_IMAGE', message: expect.stringMatching(reason) })
+    })
+  })
+
+  describe('refuses variants some runtime cannot decode as UNSUPPORTED_TYPE', () => {
+    it('CMYK JPEG', async () => {
+      const cmyk = await toBytes(fromRaw(pattern(16, 16), 3).toColourspace('cmyk').jpeg())
+      expect(() => readImageHeader(cmyk)).toThrow(UnsupportedImageTypeError)
+      expect(() => readImageHeader(cmyk)).toThrow(/CMYK/)
+    })
+
+    it('lossless (SOF3) JPEG', () => {
+      const lossless = jpegHeaderClaiming(8, 8)
+      lossless[3] = 0xc3
+      expect(() => readImageHeader(lossless)).toThrow(UnsupportedImageTypeError)
+    })
+
+    it('animated WebP', async () => {
+      const frame = (background: string) =>
+        sharp({ create: { width: 8, height: 8, channels: 3, background } })
+          .png()
+          .toBuffer()
+      const frames = await toBytes(
+        sharp(await Promise.all([frame('#f00'), frame('#00f')]), { join: { animated: true } }).webp(),
+      )
+      expect(() => readImageHeader(frames)).toThrow(/animated WebP/)
+    })
+  })
+
+  it('never loops or throws anything but a PreprocessError on mangled input (nor do the other parsers)', () => {
+    const random = seeded(42)
+    const seeds = [...Object.values(images), exifJpeg]
+    const started = performance.now()
+    for (let trial = 0; trial < 3000; trial++) {
+      const bytes = mangle(seeds[trial % seeds.length]!, random)
+      try {
+        const header = readImageHeader(bytes)
+        expect(header.width).toBeGreaterThan(0)
+        expect(header.height).toBeGreaterThan(0)
+        expect(readOrientation(bytes, header.format)).toBeGreaterThanOrEqual(1)
+        assertComplete(bytes, header.format)
+      } catch (error) {
+        expect(error).toBeInstanceOf(PreprocessError)
+      }
+    }
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+})
+
+function withByte(bytes: Uint8Array, at: number, value: number): Uint8Array {
+  const copy = bytes.slice()
+  copy[at] = value
+  return copy
+}
