@@ -14,42 +14,51 @@ export const resizePolicySchema = z.object({
 export const quantizationSchema = z.enum(['none', 'float16', 'uint8'])
 export type Quantization = z.infer<typeof quantizationSchema>
 
-export const modelCardSchema = z.object({
-  schemaVersion: z.literal(1),
-  name: z.string().min(1),
-  /** Content hash of topology + weights: two cards with the same version describe the same bytes. */
-  version: z.string().regex(/^[0-9a-f]{16}$/),
-  createdAt: z.iso.datetime(),
-  labels: z.array(z.string().min(1)).min(2),
-  input: z.object({
-    /** The graph's input: RGB pixels in [0, 255], NHWC, batch first. */
-    shape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.literal(3)]),
-    resize: resizePolicySchema,
-    /** What the graph does to pixels before the backbone: x · scale + offset. */
-    normalization: z.object({ scale: z.number(), offset: z.number() }),
-  }),
-  architecture: z.object({
-    kind: z.enum(['transfer', 'seed-cnn']),
-    backbone: z.string().optional(),
-    head: z.string(),
-  }),
-  graph: z.object({ input: z.string(), output: z.string() }),
-  quantization: quantizationSchema,
-  metrics: z.object({
-    valAccuracy: z.number().min(0).max(1),
-    valLogLoss: z.number().min(0),
-    valCount: z.number().int().nonnegative(),
-  }),
-  training: z.object({
-    dataset: z.string(),
-    classCounts: z.record(z.string(), z.number().int().nonnegative()),
-    trainCount: z.number().int().nonnegative(),
-    valCount: z.number().int().nonnegative(),
-    epochs: z.number().int().nonnegative(),
-    seed: z.number().int(),
-    wallSeconds: z.number().nonnegative(),
-  }),
-})
+export const modelCardSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string().min(1),
+    /** Content hash of topology + weights: two cards with the same version describe the same bytes. */
+    version: z.string().regex(/^[0-9a-f]{16}$/),
+    createdAt: z.iso.datetime(),
+    labels: z.array(z.string().min(1)).min(2),
+    input: z.object({
+      /** The graph's input: RGB pixels in [0, 255], NHWC, batch first. */
+      shape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.literal(3)]),
+      resize: resizePolicySchema,
+      /** What the graph does to pixels before the backbone: x · scale + offset. */
+      normalization: z.object({ scale: z.number(), offset: z.number() }),
+    }),
+    architecture: z.object({
+      kind: z.enum(['transfer', 'seed-cnn']),
+      backbone: z.string().optional(),
+      head: z.string(),
+    }),
+    graph: z.object({ input: z.string(), output: z.string() }),
+    quantization: quantizationSchema,
+    metrics: z.object({
+      valAccuracy: z.number().min(0).max(1),
+      valLogLoss: z.number().min(0),
+      valCount: z.number().int().nonnegative(),
+    }),
+    training: z.object({
+      dataset: z.string(),
+      classCounts: z.record(z.string(), z.number().int().nonnegative()),
+      trainCount: z.number().int().nonnegative(),
+      valCount: z.number().int().nonnegative(),
+      epochs: z.number().int().nonnegative(),
+      seed: z.number().int(),
+      wallSeconds: z.number().nonnegative(),
+    }),
+  })
+  .refine(
+    (card) =>
+      card.input.shape[0] === card.input.resize.size && card.input.shape[1] === card.input.resize.size,
+    {
+      message: 'input.shape must be resize.size × resize.size × 3',
+      path: ['input', 'shape'],
+    },
+  )
 
 export type ModelCard = z.infer<typeof modelCardSchema>
 

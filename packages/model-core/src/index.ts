@@ -1,5 +1,11 @@
 /** Universal entry: what every runtime (Node, workerd, browser) needs to serve a model. */
-export { type GraphModelJson, type GraphNode, MODEL_FILES, type ModelArtifacts, type WeightSpec } from './artifacts.ts'
+export {
+  type GraphModelJson,
+  type GraphNode,
+  MODEL_FILES,
+  type ModelArtifacts,
+  type WeightSpec,
+} from './artifacts.ts'
 export {
   InvalidModelCardError,
   type ModelCard,

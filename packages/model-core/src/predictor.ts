@@ -1,8 +1,8 @@
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter'
-import { toModelInput, type RgbImage } from '@whisker/preprocess'
+import { type RgbImage, toModelInput } from '@whisker/preprocess'
 import type { ModelArtifacts } from './artifacts.ts'
-import { parseModelCard, type ModelCard } from './card.ts'
+import { type ModelCard, parseModelCard } from './card.ts'
 
 export interface Prediction {
   label: string
@@ -87,7 +87,7 @@ export function rank(labels: readonly string[], probs: Float32Array, topK = labe
   const predictions = labels
     .map((label, i) => ({ label, score: probs[i] ?? 0 }))
     .sort((a, b) => b.score - a.score)
-    .slice(0, Math.max(1, topK))
+    .slice(0, Number.isFinite(topK) ? Math.max(1, Math.floor(topK)) : labels.length)
   const best = predictions[0]!
   return { label: best.label, confidence: best.score, predictions }
 }

@@ -8,9 +8,10 @@ export {
   isBackboneName,
   UnknownBackboneError,
 } from './architectures/backbones.ts'
+export { createEmbedder, type Embedder } from './architectures/embedder.ts'
 export {
-  type BackboneSource,
   BackboneNotFoundError,
+  type BackboneSource,
   defaultCacheDir,
   type LoadedBackbone,
   loadBackbone,
@@ -24,4 +25,3 @@ export {
 } from './architectures/transfer.ts'
 export * from './export/index.ts'
 export { readModelDir, writeModelDir } from './model-dir.ts'
-export { createEmbedder, type Embedder } from './architectures/embedder.ts'

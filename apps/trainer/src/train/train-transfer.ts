@@ -78,11 +78,18 @@ export async function trainTransfer(
     ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
     : noEmbeddingCache
   const embed = (files: LabelledFile[], stage: string) =>
-    embedFiles(files, embedder, { policy, batchSize: EMBED_BATCH, cache, onProgress: reporter.stage(stage, files.length) })
+    embedFiles(files, embedder, {
+      policy,
+      batchSize: EMBED_BATCH,
+      cache,
+      onProgress: reporter.stage(stage, files.length),
+    })
   const train = await embed(split.train, 'embed train')
   const val = await embed(split.val, 'embed val')
   embedder.dispose()
-  reporter.info(`embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`)
+  reporter.info(
+    `embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`,
+  )
   for (const u of [...train.unreadable, ...val.unreadable])
     reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
 

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core'
 import { loadGraphModel } from '@tensorflow/tfjs-converter'
+import * as tf from '@tensorflow/tfjs-core'
 import { exportGraphModel } from '../export/index.ts'
 import type { LoadedBackbone } from './load-backbone.ts'
 import { embeddingModel } from './transfer.ts'

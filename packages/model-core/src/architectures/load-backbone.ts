@@ -13,6 +13,11 @@ export interface BackboneSource {
   modelsDir?: string
   /** Where downloads are cached (default ~/.cache/whisker/models). */
   cacheDir?: string
+  /**
+   * Download from `<baseUrl>/<name>/model.json` (a mirror laid out like the models folder) instead of the
+   * backbone's canonical URL; this also makes backbones without a canonical URL downloadable.
+   */
+  baseUrl?: string
 }
 
 export interface LoadedBackbone {
@@ -26,7 +31,9 @@ export interface LoadedBackbone {
 export class BackboneNotFoundError extends Error {
   readonly code = 'BACKBONE_NOT_FOUND'
   constructor(what: string, tried: string[]) {
-    super(`Backbone ${what} not found. Tried: ${tried.join('; ')}. Set WHISKER_MODELS or pass --backbone PATH.`)
+    super(
+      `Backbone ${what} not found. Tried: ${tried.join('; ')}. Set WHISKER_MODELS or pass --backbone PATH.`,
+    )
     this.name = 'BackboneNotFoundError'
   }
 }
@@ -57,9 +64,12 @@ async function locateBackbone(source: BackboneSource): Promise<{ folder: string;
   ].filter((c): c is string => Boolean(c))
   const found = candidates.find((c) => existsSync(join(c, 'model.json')))
   if (found) return { folder: found, spec }
-  if (!spec.url) throw new BackboneNotFoundError(spec.name, candidates)
+  const url = source.baseUrl
+    ? new URL(`${spec.name}/model.json`, withTrailingSlash(source.baseUrl)).href
+    : spec.url
+  if (!url) throw new BackboneNotFoundError(spec.name, candidates)
   const cached = candidates.at(-1)!
-  await downloadLayersModel(spec.url, cached)
+  await downloadLayersModel(url, cached)
   return { folder: cached, spec }
 }
 
@@ -67,10 +77,13 @@ async function locateBackbone(source: BackboneSource): Promise<{ folder: string;
 function specForFolder(folder: string): BackboneSpec {
   const name = folder.split(/[\\/]/).at(-1) ?? ''
   if (isBackboneName(name)) return backboneSpec(name)
-  throw new BackboneNotFoundError(
-    `at ${folder}`,
-    [`the folder name must be one of the registry's names so its input size, range and feature layer are known`],
-  )
+  throw new BackboneNotFoundError(`at ${folder}`, [
+    `the folder name must be one of the registry's names so its input size, range and feature layer are known`,
+  ])
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`
 }
 
 export function defaultCacheDir(): string {
@@ -106,6 +119,7 @@ async function downloadLayersModel(url: string, folder: string): Promise<void> {
   const staging = `${folder}.partial`
   await mkdir(staging, { recursive: true })
   for (const path of json.weightsManifest.flatMap((g) => g.paths)) {
+    assertPlainShardName(path, url)
     const bytes = new Uint8Array(await (await fetchOk(new URL(path, url).href)).arrayBuffer())
     await mkdir(dirname(join(staging, path)), { recursive: true })
     await writeFile(join(staging, path), bytes)
@@ -113,6 +127,13 @@ async function downloadLayersModel(url: string, folder: string): Promise<void> {
   await writeFile(join(staging, 'model.json'), JSON.stringify(json))
   await mkdir(dirname(folder), { recursive: true })
   await rename(staging, folder)
+}
+
+/** A shard name from a downloaded manifest must stay inside the cache folder: no `..`, no absolute paths. */
+function assertPlainShardName(path: string, url: string): void {
+  if (!/^[\w.-]+$/.test(path) || path.startsWith('.')) {
+    throw new Error(`Refusing weight shard "${path}" listed by ${url}: shard names must be plain file names.`)
+  }
 }
 
 async function fetchOk(url: string): Promise<Response> {

@@ -51,7 +51,9 @@ export function embeddingModel(backbone: LoadedBackbone): tfl.LayersModel {
  * copies of its weights so that every layer in the result has exactly one inbound node.
  */
 export function assembleTransferModel(backbone: LoadedBackbone, head: tfl.Sequential): tfl.LayersModel {
-  let x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(backbone.model.outputs[0]!) as tfl.SymbolicTensor
+  let x = tfl.layers
+    .globalAveragePooling2d({ name: 'embedding' })
+    .apply(backbone.model.outputs[0]!) as tfl.SymbolicTensor
   for (const layer of head.layers) {
     const copy = tfl.layers[layer.getClassName() === 'Dense' ? 'dense' : 'dropout'](
       withoutInputShape(layer.getConfig()) as never,

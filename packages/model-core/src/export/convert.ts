@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { GraphNode } from '../artifacts.ts'
 import { attr, constNode, placeholderNode } from './graph-def.ts'
@@ -67,7 +67,8 @@ class Converter {
       if (!this.#absorbed.has(layer.name)) this.#convert(layer)
     }
     const last = this.#model.outputLayers.at(-1)
-    if (!last || this.#model.outputLayers.length !== 1) throw new Error('Only single-output models can be exported.')
+    if (!last || this.#model.outputLayers.length !== 1)
+      throw new Error('Only single-output models can be exported.')
     this.#nodes.push({
       name: this.#options.outputName,
       op: 'Identity',
@@ -81,30 +82,41 @@ class Converter {
     const config = layer.getConfig() as Config
     switch (layer.getClassName()) {
       case 'InputLayer':
-        return this.#input(layer)
+        this.#input(layer)
+        return
       case 'ZeroPadding2D':
-        return this.#zeroPadding(layer, config)
+        this.#zeroPadding(layer, config)
+        return
       case 'Conv2D':
       case 'DepthwiseConv2D':
-        return this.#convolution(layer, config)
+        this.#convolution(layer, config)
+        return
       case 'BatchNormalization':
-        return this.#standaloneBatchNorm(layer, config)
+        this.#standaloneBatchNorm(layer, config)
+        return
       case 'ReLU':
       case 'Activation':
       case 'LeakyReLU':
-        return this.#standaloneActivation(layer)
+        this.#standaloneActivation(layer)
+        return
       case 'Add':
-        return this.#add(layer)
+        this.#add(layer)
+        return
       case 'GlobalAveragePooling2D':
-        return this.#globalAveragePool(layer)
+        this.#globalAveragePool(layer)
+        return
       case 'MaxPooling2D':
-        return this.#maxPool(layer, config)
+        this.#maxPool(layer, config)
+        return
       case 'Flatten':
-        return this.#flatten(layer)
+        this.#flatten(layer)
+        return
       case 'Dense':
-        return this.#dense(layer, config)
+        this.#dense(layer, config)
+        return
       case 'Dropout':
-        return this.#alias(layer, this.#inputOf(layer))
+        this.#alias(layer, this.#inputOf(layer))
+        return
       default:
         throw new UnsupportedLayerError(layer, 'no graph mapping for this layer class')
     }
@@ -137,7 +149,10 @@ class Converter {
       [4, 2],
       new Int32Array([0, 0, top, bottom, left, right, 0, 0]),
     )
-    this.#alias(layer, this.#op(layer.name, 'Pad', [this.#inputOf(layer), paddings], { Tpaddings: attr.int32() }))
+    this.#alias(
+      layer,
+      this.#op(layer.name, 'Pad', [this.#inputOf(layer), paddings], { Tpaddings: attr.int32() }),
+    )
   }
 
   #convolution(layer: Layer, config: Config): void {
@@ -146,11 +161,15 @@ class Converter {
     const kernel = kernelVar.dataSync() as Float32Array
     const kernelShape = kernelVar.shape
     const outChannels = depthwise ? kernelShape[2]! * kernelShape[3]! : kernelShape[3]!
-    const bias = config.useBias ? Float32Array.from(weightOf(layer, 'bias').dataSync()) : new Float32Array(outChannels)
+    const bias = config.useBias
+      ? Float32Array.from(weightOf(layer, 'bias').dataSync())
+      : new Float32Array(outChannels)
     let weightsKernel = Float32Array.from(kernel)
     let tail: Layer = layer
 
-    const bn = this.#soleConsumer(layer)
+    let activation = activationOf(layer, config)
+    // A BatchNorm after the convolution's own activation acts on activated values: it cannot be folded.
+    const bn = activation === undefined ? this.#soleConsumer(layer) : undefined
     if (bn?.getClassName() === 'BatchNormalization') {
       const { scale, shift } = batchNormAffine(bn, bn.getConfig() as Config)
       weightsKernel = weightsKernel.map((w, i) => w * scale[i % outChannels]!)
@@ -158,11 +177,11 @@ class Converter {
       this.#absorbed.add(bn.name)
       tail = bn
     }
-    let activation = activationOf(layer, config)
     if (activation === undefined) {
       const next = this.#soleConsumer(tail)
       const fused = next && activationLayer(next)
-      if (fused) {
+      // Softmax is not a fusable activation: an Activation('softmax') layer stays its own node.
+      if (fused && fused.op !== 'Softmax') {
         activation = fused
         this.#absorbed.add(next.name)
         tail = next
@@ -177,20 +196,21 @@ class Converter {
     const filter = this.#const(`${layer.name}/kernel`, kernelShape, weightsKernel)
     const biasName = this.#const(`${layer.name}/bias`, [outChannels], bias)
     const fusedOps = ['BiasAdd', ...(activation ? [activation.op] : [])]
-    const name = this.#op(layer.name, depthwise ? 'FusedDepthwiseConv2dNative' : '_FusedConv2D', [
-      this.#inputOf(layer),
-      filter,
-      biasName,
-    ], {
-      num_args: attr.int(1),
-      fused_ops: attr.strings(fusedOps),
-      strides: attr.ints([1, strides[0]!, strides[1]!, 1]),
-      dilations: attr.ints([1, dilations[0]!, dilations[1]!, 1]),
-      data_format: attr.string('NHWC'),
-      padding: attr.string(pad ? 'EXPLICIT' : String(config.padding).toUpperCase()),
-      explicit_paddings: attr.ints(pad ? [0, 0, pad[0][0], pad[0][1], pad[1][0], pad[1][1], 0, 0] : []),
-      ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
-    })
+    const name = this.#op(
+      layer.name,
+      depthwise ? 'FusedDepthwiseConv2dNative' : '_FusedConv2D',
+      [this.#inputOf(layer), filter, biasName],
+      {
+        num_args: attr.int(1),
+        fused_ops: attr.strings(fusedOps),
+        strides: attr.ints([1, strides[0]!, strides[1]!, 1]),
+        dilations: attr.ints([1, dilations[0]!, dilations[1]!, 1]),
+        data_format: attr.string('NHWC'),
+        padding: attr.string(pad ? 'EXPLICIT' : String(config.padding).toUpperCase()),
+        explicit_paddings: attr.ints(pad ? [0, 0, pad[0][0], pad[0][1], pad[1][0], pad[1][1], 0, 0] : []),
+        ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
+      },
+    )
     this.#alias(layer, name)
     this.#alias(tail, name)
   }
@@ -223,7 +243,10 @@ class Converter {
     const axes = this.#const(`${layer.name}/axes`, [2], new Int32Array([1, 2]))
     this.#alias(
       layer,
-      this.#op(layer.name, 'Mean', [this.#inputOf(layer), axes], { keep_dims: attr.bool(false), Tidx: attr.int32() }),
+      this.#op(layer.name, 'Mean', [this.#inputOf(layer), axes], {
+        keep_dims: attr.bool(false),
+        Tidx: attr.int32(),
+      }),
     )
   }
 
@@ -244,29 +267,39 @@ class Converter {
   #flatten(layer: Layer): void {
     const features = (layer.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1)
     const shape = this.#const(`${layer.name}/shape`, [2], new Int32Array([-1, features]))
-    this.#alias(layer, this.#op(layer.name, 'Reshape', [this.#inputOf(layer), shape], { Tshape: attr.int32() }))
+    this.#alias(
+      layer,
+      this.#op(layer.name, 'Reshape', [this.#inputOf(layer), shape], { Tshape: attr.int32() }),
+    )
   }
 
   #dense(layer: Layer, config: Config): void {
     const kernelVar = weightOf(layer, 'kernel')
     const units = kernelVar.shape[1]!
-    const bias = config.useBias ? Float32Array.from(weightOf(layer, 'bias').dataSync()) : new Float32Array(units)
-    const kernel = this.#const(`${layer.name}/kernel`, kernelVar.shape, Float32Array.from(kernelVar.dataSync()))
+    const bias = config.useBias
+      ? Float32Array.from(weightOf(layer, 'bias').dataSync())
+      : new Float32Array(units)
+    const kernel = this.#const(
+      `${layer.name}/kernel`,
+      kernelVar.shape,
+      Float32Array.from(kernelVar.dataSync()),
+    )
     const biasName = this.#const(`${layer.name}/bias`, [units], bias)
     const activation = activationOf(layer, config)
     const fusable = activation && activation.op !== 'Softmax'
     const fusedOps = ['BiasAdd', ...(fusable ? [activation.op] : [])]
-    const matmul = this.#op(fusable || !activation ? layer.name : `${layer.name}/logits`, '_FusedMatMul', [
-      this.#inputOf(layer),
-      kernel,
-      biasName,
-    ], {
-      num_args: attr.int(1),
-      fused_ops: attr.strings(fusedOps),
-      transpose_a: attr.bool(false),
-      transpose_b: attr.bool(false),
-      ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
-    })
+    const matmul = this.#op(
+      fusable || !activation ? layer.name : `${layer.name}/logits`,
+      '_FusedMatMul',
+      [this.#inputOf(layer), kernel, biasName],
+      {
+        num_args: attr.int(1),
+        fused_ops: attr.strings(fusedOps),
+        transpose_a: attr.bool(false),
+        transpose_b: attr.bool(false),
+        ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
+      },
+    )
     this.#alias(layer, activation?.op === 'Softmax' ? this.#op(layer.name, 'Softmax', [matmul]) : matmul)
   }
 

@@ -1,5 +1,5 @@
-import type { Quantization } from '../card.ts'
 import type { WeightSpec } from '../artifacts.ts'
+import type { Quantization } from '../card.ts'
 import type { NamedTensor } from './weights.ts'
 
 export interface EncodedTensor {
@@ -14,7 +14,10 @@ export interface EncodedTensor {
 export function encodeTensor(tensor: NamedTensor, quantization: Quantization): EncodedTensor {
   const base = { name: tensor.name, shape: tensor.shape, dtype: tensor.dtype }
   if (tensor.data instanceof Int32Array || quantization === 'none' || tensor.data.length < 16) {
-    return { spec: base, bytes: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) }
+    return {
+      spec: base,
+      bytes: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+    }
   }
   if (quantization === 'float16') {
     const halves = Uint16Array.from(tensor.data, toFloat16Bits)

@@ -10,7 +10,11 @@ export interface SerializedGraph {
 }
 
 /** Packs nodes and tensors into model.json + one weights file that `tf.loadGraphModel` reads as is. */
-export function serializeGraph(nodes: GraphNode[], tensors: NamedTensor[], quantization: Quantization): SerializedGraph {
+export function serializeGraph(
+  nodes: GraphNode[],
+  tensors: NamedTensor[],
+  quantization: Quantization,
+): SerializedGraph {
   const encoded = tensors.map((t) => encodeTensor(t, quantization))
   const weights = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.byteLength, 0))
   let offset = 0

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import {
+  BACKBONES,
+  backboneSpec,
+  DEFAULT_BACKBONE,
+  isBackboneName,
+  UnknownBackboneError,
+} from './backbones.ts'
+
+const NAMES = Object.keys(BACKBONES)
+
+describe('the backbone registry', () => {
+  it.each(NAMES)('%s is filed under its own name and describes a 224-pixel network', (name) => {
+    const spec = backboneSpec(name)
+    expect(spec.name).toBe(name)
+    expect(spec.inputSize).toBe(224)
+    expect(spec.featureLayer).not.toBe('')
+    expect(spec.featureDim).toBeGreaterThan(0)
+    expect(spec.license).not.toBe('')
+  })
+
+  it.each(NAMES)('%s maps pixels 0 and 255 onto [-1, 1] or [0, 1]', (name) => {
+    const { scale, offset } = backboneSpec(name).normalization
+    expect([
+      [-1, 1],
+      [0, 1],
+    ]).toContainEqual([0 * scale + offset, 255 * scale + offset])
+  })
+
+  it('downloads only over https', () => {
+    for (const spec of Object.values(BACKBONES)) {
+      if ('url' in spec) expect(new URL(spec.url).protocol).toBe('https:')
+    }
+  })
+
+  it('defaults to MobileNetV2 α0.35, a registry entry', () => {
+    expect(DEFAULT_BACKBONE).toBe('mobilenet_v2_0.35')
+    expect(isBackboneName(DEFAULT_BACKBONE)).toBe(true)
+  })
+})
+
+describe('backboneSpec', () => {
+  it('returns the registry entry itself', () => {
+    expect(backboneSpec('darknet_tiny')).toBe(BACKBONES.darknet_tiny)
+  })
+
+  it('refuses an unknown name as UNKNOWN_BACKBONE, listing the known ones', () => {
+    expect(() => backboneSpec('resnet50')).toThrow(UnknownBackboneError)
+    expect(() => backboneSpec('resnet50')).toThrow(
+      expect.objectContaining({
+        code: 'UNKNOWN_BACKBONE',
+        message: expect.stringContaining(`Known: ${NAMES.join(', ')}.`),
+      }),
+    )
+  })
+})
+
+describe('isBackboneName', () => {
+  it('accepts every registry name', () => {
+    expect(NAMES.every(isBackboneName)).toBe(true)
+  })
+
+  it.each([
+    '',
+    'MobileNet_V2_0.35',
+    'mobilenet_v2',
+    'toString',
+    'constructor',
+    '__proto__',
+    'hasOwnProperty',
+  ])('rejects %j, including names every object inherits', (name) => {
+    expect(isBackboneName(name)).toBe(false)
+    expect(() => backboneSpec(name)).toThrow(UnknownBackboneError)
+  })
+})

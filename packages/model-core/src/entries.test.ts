@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+/** Every module specifier imported by `file` and, through relative imports, by the files it reaches. */
+function importGraph(file: string, seen = new Map<string, string[]>()): Map<string, string[]> {
+  if (seen.has(file)) return seen
+  const source = readFileSync(file, 'utf8')
+  const specifiers = [...source.matchAll(/^\s*(?:import|export)\b(?:[^'"]*?from\s+)?'([^']+)'/gm)].map(
+    (m) => m[1]!,
+  )
+  seen.set(file, specifiers)
+  for (const specifier of specifiers) {
+    if (specifier.startsWith('.')) importGraph(join(dirname(file), specifier), seen)
+  }
+  return seen
+}
+
+const packagesOf = (graph: Map<string, string[]>) =>
+  new Set([...graph.values()].flat().filter((s) => !s.startsWith('.')))
+
+describe('the entry points', () => {
+  it('keep the universal entry free of Node built-ins, tfjs-layers and the training code', () => {
+    const graph = importGraph(join(import.meta.dirname, 'index.ts'))
+    expect([...packagesOf(graph)].sort()).toEqual([
+      '@tensorflow/tfjs-converter',
+      '@tensorflow/tfjs-core',
+      '@whisker/preprocess',
+      'zod',
+    ])
+    expect([...graph.keys()].filter((f) => /architectures|export|model-dir|training/.test(f))).toEqual([])
+  })
+
+  it('export what the README documents', async () => {
+    const universal = await import('./index.ts')
+    expect(Object.keys(universal).sort()).toEqual(
+      [
+        'InvalidModelCardError',
+        'MODEL_FILES',
+        'loadClassifier',
+        'modelCardSchema',
+        'parseModelCard',
+        'quantizationSchema',
+        'rank',
+        'resizePolicySchema',
+      ].sort(),
+    )
+    const training = await import('./training.ts')
+    expect(Object.keys(training).sort()).toEqual(
+      [
+        'BACKBONES',
+        'BackboneNotFoundError',
+        'DEFAULT_BACKBONE',
+        'DEFAULT_HEAD',
+        'UnknownBackboneError',
+        'UnsupportedLayerError',
+        'assembleTransferModel',
+        'backboneSpec',
+        'buildHead',
+        'contentVersion',
+        'convertLayersModel',
+        'createEmbedder',
+        'defaultCacheDir',
+        'embeddingModel',
+        'encodeTensor',
+        'exportGraphModel',
+        'isBackboneName',
+        'loadBackbone',
+        'readModelDir',
+        'serializeGraph',
+        'toFloat16Bits',
+        'writeModelDir',
+      ].sort(),
+    )
+  })
+})

@@ -1,0 +1,79 @@
+import '@tensorflow/tfjs-backend-wasm'
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter'
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import type { SerializedGraph } from '../export/serialize.ts'
+
+/** Every test runs on the wasm backend, the one the Worker and the trainer's fallback use. */
+export async function useWasmBackend(): Promise<void> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise')
+}
+
+/** A small deterministic PRNG (mulberry32), so a failing case can be replayed exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** `n` values drawn uniformly from [lo, hi). */
+export function uniform(random: () => number, n: number, lo: number, hi: number): Float32Array {
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * random())
+}
+
+/** Loads a graph model the way any tfjs user would: stock `loadGraphModel`, nothing from Whisker. */
+export function loadStock(graph: SerializedGraph): Promise<GraphModel> {
+  return loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: graph.modelJson.modelTopology,
+      weightSpecs: graph.modelJson.weightsManifest[0].weights,
+      weightData: graph.weights,
+    }),
+  )
+}
+
+/** Runs a graph model to one node and reads the values back. */
+export async function runGraph(
+  model: GraphModel,
+  inputs: Record<string, tf.Tensor>,
+  node: string,
+): Promise<Float32Array> {
+  const out = model.execute(inputs, node) as tf.Tensor
+  const values = (await out.data()) as Float32Array
+  out.dispose()
+  return values
+}
+
+/** Runs a Layers model on `x` and reads the values back. */
+export async function runLayers(model: tfl.LayersModel, x: tf.Tensor): Promise<Float32Array> {
+  const out = model.predict(x) as tf.Tensor
+  const values = (await out.data()) as Float32Array
+  out.dispose()
+  return values
+}
+
+/** The largest absolute element-wise difference; throws when the lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
+  let max = 0
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!))
+  return Number.isNaN(max) ? Number.POSITIVE_INFINITY : max
+}
+
+/** Cosine similarity of two vectors: 1 when they point the same way. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!
+    na += a[i]! ** 2
+    nb += b[i]! ** 2
+  }
+  return dot / Math.sqrt(na * nb)
+}
