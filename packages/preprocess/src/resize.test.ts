@@ -134,20 +134,6 @@ describe('toModelInput', () => {
     expect(() => toModelInput({ ...img, height: 9 }, crop(4))).toThrow(RangeError)
     expect(() => toModelInput({ width: 0, height: 0, data: new Uint8Array() }, crop(4))).toThrow(RangeError)
   })
-
-  it('turns a 1024×768 photo into 224×224 in a few milliseconds', () => {
-    const photo = pattern(1024, 768)
-    for (let warmup = 0; warmup < 5; warmup++) toModelInput(photo, crop(224)) // let the JIT compile it
-    const times: number[] = []
-    for (let run = 0; run < 7; run++) {
-      const started = performance.now()
-      toModelInput(photo, crop(224))
-      times.push(performance.now() - started)
-    }
-    const median = times.sort((a, b) => a - b)[3]!
-    console.info(`toModelInput 1024×768 → 224 center-crop: median ${median.toFixed(2)} ms`)
-    expect(median).toBeLessThan(50) // generous for slow CI; ~6 ms on a desktop core
-  })
 })
 
 /**
