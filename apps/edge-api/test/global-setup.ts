@@ -57,6 +57,7 @@ async function trainTestModel(): Promise<void> {
     ['--data', DATA_DIR],
     ['--limit-per-class', '60'],
     ['--epochs', '20'],
+    ['--no-cache'], // a test run must not fill the user's embedding cache
     ['--out', TEST_MODEL_DIR],
   ].flat()
   console.log(`Training the test model into ${TEST_MODEL_DIR} (once; delete the folder to retrain)…`)

@@ -14,21 +14,24 @@ const whisker = (...args: string[]) => run(process.execPath, [CLI, ...args], { t
 
 describe('whisker train', () => {
   let trainedOut = ''
+  let cacheDir = ''
 
   it('trains on real photos and writes a graph model, its card and the split', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'whisker-train-')), 'model')
     trainedOut = out
-    const { stdout } = await whisker(
-      'train',
+    cacheDir = await mkdtemp(join(tmpdir(), 'whisker-cache-'))
+    const args = [
       '--data',
       DEFAULTS.data,
       '--limit-per-class',
       '40',
       '--epochs',
       '15',
-      '--out',
-      out,
-    )
+      '--cache-dir',
+      cacheDir,
+    ]
+    const { stdout, stderr } = await whisker('train', ...args, '--out', out)
+    expect(stderr).toMatch(/embeddings: 0 of 80 from cache/)
 
     expect(stdout).toMatch(/validation accuracy: \d+\.\d\d %/)
     for (const file of ['model.json', 'weights.bin', 'card.json', 'split.json']) {
@@ -47,6 +50,13 @@ describe('whisker train', () => {
     }
     expect(split.train).toHaveLength(64)
     expect(split.val.filter((name) => split.train.includes(name))).toEqual([])
+  })
+
+  it('reuses cached embeddings on a second run with other head settings', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--data', DEFAULTS.data, '--limit-per-class', '40', '--epochs', '5', '--hidden', '0']
+    const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir, '--out', out)
+    expect(stderr).toMatch(/embeddings: 80 of 80 from cache/)
   })
 
   it('leaves an existing model alone with --if-missing', async () => {
