@@ -1,0 +1,5 @@
+export { type MachineFacts, machineFacts } from './machine.ts'
+export { ms, pct, ratio, table } from './markdown.ts'
+export { BENCH_INPUTS, QUICK, REPO_ROOT } from './paths.ts'
+export { type BenchResult, readResults, writeResult } from './results.ts'
+export { quantile, summarize, type TimingSummary, time } from './stats.ts'
