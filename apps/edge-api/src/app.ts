@@ -1,55 +1,52 @@
-import { Hono } from 'hono'
-import { LIMITS } from './config.ts'
-import { decodeImage } from './decoder.ts'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { AppEnv } from './env.ts'
-import { onError, onNotFound } from './errors.ts'
+import { methodNotAllowed, onError, onNotFound } from './errors.ts'
+import { accessLog } from './middleware/access-log.ts'
+import { requireApiKey } from './middleware/api-key.ts'
+import { identifyCaller } from './middleware/caller.ts'
+import { loadConfig } from './middleware/config.ts'
+import { cors } from './middleware/cors.ts'
+import { rateLimit } from './middleware/rate-limit.ts'
 import { requestId } from './middleware/request-id.ts'
-import { getClassifier } from './model.ts'
-import { parseTopK } from './query.ts'
-import { readBody } from './read-body.ts'
-import { initBackend } from './tfjs.ts'
+import { securityHeaders } from './middleware/security-headers.ts'
+import { serverTiming } from './middleware/server-timing.ts'
+import type { RouteDeps } from './router.ts'
+import { serveAsset } from './routes/assets.ts'
+import { classifyRoutes } from './routes/classify.ts'
+import { healthRoutes } from './routes/health.ts'
+import { modelRoutes } from './routes/model.ts'
+import { serveOpenApi } from './routes/openapi.ts'
 
-/** The answer to `POST /v1/classify`; docs/api.md and apps/web rely on this shape. */
-export interface ClassifyResponse {
-  label: string
-  confidence: number
-  /** Highest score first; `topK` of them, or every class. */
-  predictions: { label: string; score: number }[]
-  model: { version: string }
+export type { Classification as ClassifyResponse } from './routes/classify.ts'
+
+/**
+ * The Worker's app. Middleware order matters: the request id comes first so every response and log line
+ * has one; the access log wraps everything so it sees the final status; config is loaded before anything
+ * reads it; CORS answers preflights before the key check and the rate limiter, which guard /v1/* only
+ * (health, the OpenAPI document and the page stay public).
+ */
+export function createApp(deps: RouteDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  app.onError(onError)
+  app.notFound(onNotFound)
+
+  app.use(requestId)
+  app.use(accessLog)
+  app.use(securityHeaders)
+  app.use(loadConfig)
+  app.use(serverTiming)
+  app.use('/v1/*', cors)
+  app.use('/openapi.json', cors)
+  app.use('/v1/*', identifyCaller)
+  app.use('/v1/*', rateLimit)
+  app.use('/v1/*', requireApiKey)
+
+  app.route('/', classifyRoutes(deps))
+  app.route('/', modelRoutes(deps))
+  app.route('/', healthRoutes(deps))
+  serveOpenApi(app)
+  app.all('/v1/classify', methodNotAllowed('POST'))
+  app.all('/v1/model', methodNotAllowed('GET, HEAD'))
+  app.on(['GET', 'HEAD'], '*', serveAsset)
+  return app
 }
-
-export const app = new Hono<AppEnv>()
-
-app.use(requestId)
-app.onError(onError)
-app.notFound(onNotFound)
-
-/** A raw JPEG, PNG or WebP body; the type is sniffed from its bytes, whatever Content-Type says. */
-app.post('/v1/classify', async (c) => {
-  const topK = parseTopK(c.req.query('topK'))
-  const bytes = await readBody(c.req.raw, LIMITS.maxBytes)
-  const image = await decodeImage(bytes, LIMITS)
-  const classifier = await getClassifier()
-  const { label, confidence, predictions } = await classifier.classify(
-    image,
-    topK === undefined ? {} : { topK },
-  )
-  return c.json<ClassifyResponse>({
-    label,
-    confidence,
-    predictions,
-    model: { version: classifier.card.version },
-  })
-})
-
-/** The model card: labels, input size, metrics, version. The web page reads the labels from here. */
-app.get('/v1/model', async (c) => {
-  const { card } = await getClassifier()
-  return c.json(card)
-})
-
-/** Healthy means the bundled model loads and a tfjs backend is running; `backend` shows which. */
-app.get('/healthz', async (c) => {
-  const [{ card }, backend] = await Promise.all([getClassifier(), initBackend()])
-  return c.json({ ok: true, model: card.version, backend })
-})

@@ -5,10 +5,32 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { PROBLEM_TYPE_BASE } from './config.ts'
 import type { AppEnv } from './env.ts'
 
-/** Every error code the API can answer with; `code` is the stable, machine-readable part of a problem. */
-export type ProblemCode = PreprocessErrorCode | 'INVALID_QUERY' | 'NOT_FOUND' | 'HTTP_ERROR' | 'INTERNAL'
+/**
+ * Every error code the API can answer with; `code` is the stable, machine-readable part of a problem. The
+ * first five are @whisker/preprocess's (onError assigns them here, so tsc fails if that package adds one).
+ */
+export const PROBLEM_CODES = [
+  'EMPTY_IMAGE',
+  'CORRUPT_IMAGE',
+  'UNSUPPORTED_TYPE',
+  'TOO_MANY_BYTES',
+  'TOO_MANY_PIXELS',
+  'INVALID_QUERY',
+  'INVALID_MULTIPART',
+  'UNEXPECTED_FIELD',
+  'MISSING_IMAGE',
+  'TOO_MANY_IMAGES',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'RATE_LIMITED',
+  'HTTP_ERROR',
+  'INTERNAL',
+] as const
 
-/** An RFC 9457 problem details body, plus our `code` and `requestId` extension members. */
+export type ProblemCode = (typeof PROBLEM_CODES)[number]
+
+/** An RFC 9457 problem details body, plus our `code`, `requestId` and (in a batch) `index` members. */
 export interface Problem {
   type: string
   title: string
@@ -16,6 +38,8 @@ export interface Problem {
   detail: string
   code: ProblemCode
   requestId: string
+  /** Which image of a multipart batch (0-based, in field order) the problem is about. */
+  index?: number
 }
 
 /** How each image problem found by @whisker/preprocess maps to HTTP: always a 4xx, it is the client's image. */
@@ -32,20 +56,49 @@ export class ClientProblem extends Error {
   readonly status: ContentfulStatusCode
   readonly code: ProblemCode
   readonly title: string
-  constructor(status: ContentfulStatusCode, code: ProblemCode, title: string, detail: string) {
+  /** Sent with the problem, e.g. `Retry-After` on a 429 or `WWW-Authenticate` on a 401. */
+  readonly headers: Readonly<Record<string, string>>
+  constructor(
+    status: ContentfulStatusCode,
+    code: ProblemCode,
+    title: string,
+    detail: string,
+    headers: Record<string, string> = {},
+  ) {
     super(detail)
     this.name = 'ClientProblem'
     this.status = status
     this.code = code
     this.title = title
+    this.headers = headers
   }
 }
 
-export function problemResponse(c: Context<AppEnv>, problem: Omit<Problem, 'type' | 'requestId'>): Response {
-  const { title, status, detail, code } = problem
+/** An image of a multipart batch was refused: the image's own problem, saying which image it was. */
+export class BatchImageError extends Error {
+  readonly index: number
+  readonly problem: PreprocessError
+  constructor(index: number, problem: PreprocessError) {
+    super(problem.message, { cause: problem })
+    this.name = 'BatchImageError'
+    this.index = index
+    this.problem = problem
+  }
+}
+
+export function problemResponse(
+  c: Context<AppEnv>,
+  problem: Omit<Problem, 'type' | 'requestId'>,
+  headers: Record<string, string> = {},
+): Response {
+  const { title, status, detail, code, index } = problem
   const type = `${PROBLEM_TYPE_BASE}${code.toLowerCase().replaceAll('_', '-')}`
   const body: Problem = { type, title, status, detail, code, requestId: c.get('requestId') }
-  return c.body(JSON.stringify(body), problem.status, { 'Content-Type': 'application/problem+json' })
+  if (index !== undefined) body.index = index
+  return c.body(JSON.stringify(body), problem.status, {
+    ...headers,
+    'Content-Type': 'application/problem+json',
+  })
 }
 
 /**
@@ -56,9 +109,18 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof PreprocessError) {
     return problemResponse(c, { ...IMAGE_PROBLEMS[error.code], detail: error.message, code: error.code })
   }
+  if (error instanceof BatchImageError) {
+    const { index, problem } = error
+    return problemResponse(c, {
+      ...IMAGE_PROBLEMS[problem.code],
+      detail: `Image ${index} (0-based, in field order): ${problem.message}`,
+      code: problem.code,
+      index,
+    })
+  }
   if (error instanceof ClientProblem) {
-    const { status, title, code, message } = error
-    return problemResponse(c, { status, title, detail: message, code })
+    const { status, title, code, message, headers } = error
+    return problemResponse(c, { status, title, detail: message, code }, { ...headers })
   }
   if (error instanceof HTTPException && error.status < 500) {
     const { status, message } = error
@@ -95,3 +157,18 @@ export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
     detail: `No route for ${c.req.method} ${c.req.path}.`,
     code: 'NOT_FOUND',
   })
+
+/** A known path asked with the wrong method: 405 with `Allow`, so the mistake is named, not a bare 404. */
+export const methodNotAllowed =
+  (allow: string) =>
+  (c: Context<AppEnv>): Response =>
+    problemResponse(
+      c,
+      {
+        status: 405,
+        title: 'Method not allowed',
+        detail: `${c.req.path} answers ${allow}, not ${c.req.method}.`,
+        code: 'METHOD_NOT_ALLOWED',
+      },
+      { Allow: allow },
+    )

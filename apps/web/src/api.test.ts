@@ -6,7 +6,9 @@ import {
   parseClassification,
   parseModelCard,
   parseProblem,
+  MAX_UPLOAD_BYTES,
   precheckImage,
+  precheckUpload,
   ShapeError,
 } from './api.ts'
 
@@ -66,22 +68,42 @@ describe('parseClassification', () => {
 })
 
 describe('parseModelCard', () => {
-  it('keeps labels, version and the validation accuracy, and drops the rest', () => {
-    const card = parseModelCard({
+  const fullCard = {
+    schemaVersion: 1,
+    name: 'whisker-cat-dog',
+    version: 'aef09f4fcbaaa842',
+    createdAt: '2026-11-25T23:50:13.332Z',
+    labels: ['cat', 'dog'],
+    input: { shape: [224, 224, 3] },
+    architecture: { kind: 'transfer', backbone: 'mobilenet_v2_0.35', head: 'dense' },
+    quantization: 'float16',
+    metrics: { valAccuracy: 0.97, valLogLoss: 0.1, valCount: 24 },
+    training: { epochs: 20 },
+  }
+
+  it('keeps what the page shows from a real card and drops the rest', () => {
+    expect(parseModelCard(fullCard)).toEqual({
       labels: ['cat', 'dog'],
-      version: 'abc',
-      input: { size: 224 },
-      metrics: { valAccuracy: 0.97, valLoss: 0.1 },
+      version: 'aef09f4fcbaaa842',
+      name: 'whisker-cat-dog',
+      createdAt: '2026-11-25T23:50:13.332Z',
+      backbone: 'mobilenet_v2_0.35',
+      metrics: { valAccuracy: 0.97, valCount: 24 },
     })
-    expect(card).toEqual({ labels: ['cat', 'dog'], version: 'abc', metrics: { valAccuracy: 0.97 } })
   })
 
-  it('treats metrics as optional and drops a malformed accuracy instead of failing', () => {
+  it('treats everything but labels and version as optional, dropping malformed values instead of failing', () => {
     expect(parseModelCard({ labels: ['cat'], version: 'v' })).toEqual({ labels: ['cat'], version: 'v' })
-    expect(parseModelCard({ labels: ['cat'], version: 'v', metrics: { valAccuracy: '97%' } })).toEqual({
-      labels: ['cat'],
-      version: 'v',
-    })
+    expect(
+      parseModelCard({
+        labels: ['cat'],
+        version: 'v',
+        name: 7,
+        createdAt: 'yesterday',
+        architecture: { backbone: '' },
+        metrics: { valAccuracy: '97%', valCount: -3 },
+      }),
+    ).toEqual({ labels: ['cat'], version: 'v' })
   })
 
   it('requires a non-empty list of string labels and a version', () => {
@@ -134,6 +156,13 @@ describe('precheckImage', () => {
     expect(precheckImage({ size: 10, type: 'image/png' })).toBeUndefined()
     expect(precheckImage({ size: 10, type: 'IMAGE/HEIC' })).toBeUndefined()
     expect(precheckImage({ size: 10, type: '' })).toBeUndefined()
+  })
+})
+
+describe('precheckUpload', () => {
+  it('stops what is still over the Worker\'s 10 MiB limit after downscaling', () => {
+    expect(precheckUpload({ size: MAX_UPLOAD_BYTES })).toBeUndefined()
+    expect(precheckUpload({ size: MAX_UPLOAD_BYTES + 1 })).toBe('TOO_MANY_BYTES')
   })
 })
 

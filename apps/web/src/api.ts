@@ -32,7 +32,18 @@ export interface Classification {
 export interface ModelCard {
   readonly labels: readonly string[]
   readonly version: string
-  readonly metrics?: { readonly valAccuracy?: number }
+  /** e.g. `whisker-cat-dog`. */
+  readonly name?: string
+  /** ISO 8601 date-time of training. */
+  readonly createdAt?: string
+  /** The pretrained backbone, e.g. `mobilenet_v2_0.35`. */
+  readonly backbone?: string
+  readonly metrics?: {
+    /** Share of validation photos labelled right, in [0, 1]. */
+    readonly valAccuracy?: number
+    /** How many validation photos that was measured on. */
+    readonly valCount?: number
+  }
 }
 
 /** Why a call did not produce a value. */
@@ -53,6 +64,8 @@ export type ApiError =
   | { readonly kind: 'timeout' }
   /** The caller aborted the request, e.g. because a newer photo was chosen. */
   | { readonly kind: 'aborted' }
+  /** The model could not run in this browser ("on this device" mode). */
+  | { readonly kind: 'device'; readonly reason: string }
 
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T; readonly latencyMs: number }
@@ -123,14 +136,39 @@ export function parseClassification(body: unknown): Classification {
   }
 }
 
-/** Validates a `GET /v1/model` body. `labels` and `version` are required; a malformed metric is dropped. */
+const optionalText = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined
+
+/**
+ * Validates a `GET /v1/model` body (also the `card.json` served for on-device use). `labels` and `version`
+ * are required; the optional fields are dropped when missing or malformed instead of failing the card.
+ */
 export function parseModelCard(body: unknown): ModelCard {
   const root = object(body, 'body')
   const labels = list(root.labels, 'labels').map((label, i) => text(label, `labels[${i}]`))
-  const version = text(root.version, 'version')
+  const card: {
+    labels: string[]
+    version: string
+    name?: string
+    createdAt?: string
+    backbone?: string
+    metrics?: { valAccuracy?: number; valCount?: number }
+  } = { labels, version: text(root.version, 'version') }
+  const name = optionalText(root.name)
+  if (name !== undefined) card.name = name
+  const createdAt = optionalText(root.createdAt)
+  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) card.createdAt = createdAt
+  const backbone = isObject(root.architecture) ? optionalText(root.architecture.backbone) : undefined
+  if (backbone !== undefined) card.backbone = backbone
+  const metrics: { valAccuracy?: number; valCount?: number } = {}
   const accuracy = isObject(root.metrics) ? root.metrics.valAccuracy : undefined
-  const valid = typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 1
-  return valid ? { labels, version, metrics: { valAccuracy: accuracy } } : { labels, version }
+  if (typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 1) {
+    metrics.valAccuracy = accuracy
+  }
+  const count = isObject(root.metrics) ? root.metrics.valCount : undefined
+  if (typeof count === 'number' && Number.isInteger(count) && count > 0) metrics.valCount = count
+  if (Object.keys(metrics).length > 0) card.metrics = metrics
+  return card
 }
 
 /**
@@ -160,6 +198,14 @@ export function precheckImage(file: {
   if (file.size === 0) return 'EMPTY_IMAGE'
   if (file.type !== '' && !file.type.toLowerCase().startsWith('image/')) return 'UNSUPPORTED_TYPE'
   return undefined
+}
+
+/** The Worker refuses bodies over 10 MiB (`TOO_MANY_BYTES`); the page says so without uploading them. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+/** What is about to be uploaded (after downscaling), checked against the Worker's byte limit. */
+export function precheckUpload(blob: { readonly size: number }): ProblemCode | undefined {
+  return blob.size > MAX_UPLOAD_BYTES ? 'TOO_MANY_BYTES' : undefined
 }
 
 function whyNoAnswer(error: unknown, signal: AbortSignal | undefined): ApiError {

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest'
 import type { Classification } from './api.ts'
 import {
   describeClassification,
-  describeModel,
+  describeModelCard,
+  describeUpload,
+  formatBytes,
+  formatClock,
+  formatDate,
   formatLabel,
   formatLatency,
   formatPercent,
   shortVersion,
+  summarizeBatch,
 } from './format.ts'
 
 describe('formatLabel', () => {
@@ -88,6 +93,7 @@ describe('describeClassification', () => {
     expect(view.confidence).toBe('70%')
     expect(view.summary).toBe('Dog, 70% confident')
     expect(view.latency).toBe('88 ms')
+    expect(view.timing).toBe('88 ms round trip')
     expect(view.version).toBe('f00dfeedbeef…')
     expect(view.versionFull).toBe('f00dfeedbeefcafe')
   })
@@ -101,22 +107,108 @@ describe('describeClassification', () => {
     ])
   })
 
+  it('says when the answer came from this device', () => {
+    expect(describeClassification(answer, 120, 'device').timing).toBe('120 ms on this device')
+  })
+
   it('does not reorder the predictions it was given', () => {
     describeClassification(answer, 10)
     expect(answer.predictions.map((p) => p.label)).toEqual(['cat', 'dog', 'red_fox'])
   })
 })
 
-describe('describeModel', () => {
-  it('lists the labels, the short version and the validation accuracy', () => {
-    expect(
-      describeModel({ labels: ['cat', 'dog'], version: 'abcdef0123456789', metrics: { valAccuracy: 0.974 } }),
-    ).toBe('Knows Cat and Dog · model abcdef012345… · 97% accurate on validation photos')
+describe('formatBytes', () => {
+  it('counts bytes the way phones show data use, in SI units', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(870)).toBe('870 B')
+    expect(formatBytes(4210)).toBe('4.2 kB')
+    expect(formatBytes(48_400)).toBe('48 kB')
+    expect(formatBytes(3_140_000)).toBe('3.1 MB')
+    expect(formatBytes(12_600_000)).toBe('13 MB')
+  })
+})
+
+describe('formatDate and formatClock', () => {
+  it('shows the training date the same in every time zone', () => {
+    expect(formatDate('2026-11-25T23:50:13.332Z')).toBe('25 Nov 2026')
+    expect(formatDate('not a date')).toBeUndefined()
   })
 
-  it('leaves out the accuracy when the card has none', () => {
-    expect(describeModel({ labels: ['cat', 'dog', 'red_fox'], version: 'v3' })).toBe(
-      'Knows Cat, Dog, and Red fox · model v3',
+  it('shows the time of a result as hours and minutes', () => {
+    expect(formatClock(Date.UTC(2026, 10, 25, 14, 5, 59), 'UTC')).toBe('14:05')
+  })
+})
+
+describe('describeUpload', () => {
+  it('shows what a downscaled photo cost against the original', () => {
+    const upload = { originalBytes: 3_140_000, sentBytes: 48_400, sent: { width: 512, height: 384 }, reencoded: true }
+    expect(describeUpload(upload)).toBe('Sent 512 × 384, 48 kB (photo was 3.1 MB)')
+  })
+
+  it('shows a photo sent as it was, with or without a known size', () => {
+    expect(
+      describeUpload({ originalBytes: 24_000, sentBytes: 24_000, sent: { width: 500, height: 374 }, reencoded: false }),
+    ).toBe('Sent 500 × 374, 24 kB')
+    expect(describeUpload({ originalBytes: 24_000, sentBytes: 24_000, reencoded: false })).toBe('Sent 24 kB')
+  })
+
+  it('says nothing was sent when the photo was classified on this device', () => {
+    expect(describeUpload({ originalBytes: 1, sentBytes: 1, reencoded: false }, 'device')).toBe(
+      'Stayed on this device',
     )
+  })
+})
+
+describe('describeModelCard', () => {
+  it('shows version, classes, validation accuracy, backbone and training date', () => {
+    const rows = describeModelCard({
+      labels: ['cat', 'dog'],
+      version: 'abcdef0123456789',
+      name: 'whisker-cat-dog',
+      createdAt: '2026-11-25T23:50:13.332Z',
+      backbone: 'mobilenet_v2_0.35',
+      metrics: { valAccuracy: 0.974, valCount: 600 },
+    })
+    expect(rows).toEqual([
+      { term: 'Version', value: 'abcdef012345…', title: 'abcdef0123456789' },
+      { term: 'Classes (2)', value: 'Cat and Dog' },
+      { term: 'Validation accuracy', value: '97% of 600 photos it never trained on' },
+      { term: 'Built on', value: 'mobilenet_v2_0.35' },
+      { term: 'Trained', value: '25 Nov 2026' },
+    ])
+  })
+
+  it('says when the accuracy was not measured, and leaves out what the card does not have', () => {
+    expect(describeModelCard({ labels: ['cat', 'dog', 'red_fox'], version: 'v3' })).toEqual([
+      { term: 'Version', value: 'v3', title: 'v3' },
+      { term: 'Classes (3)', value: 'Cat, Dog, and Red fox' },
+      { term: 'Validation accuracy', value: 'Not measured' },
+    ])
+    expect(describeModelCard({ labels: ['a', 'b'], version: 'v', metrics: { valAccuracy: 0.5 } })[2]).toEqual({
+      term: 'Validation accuracy',
+      value: '50%',
+    })
+  })
+})
+
+describe('summarizeBatch', () => {
+  it('uses the single sentence for one photo', () => {
+    expect(summarizeBatch([{ ok: true, label: 'cat' }], 'Cat, 98% confident')).toBe('Cat, 98% confident')
+  })
+
+  it('lists the labels of several photos in order', () => {
+    const items = [
+      { ok: true, label: 'cat' },
+      { ok: true, label: 'dog' },
+      { ok: true, label: 'cat' },
+    ] as const
+    expect(summarizeBatch(items)).toBe('3 photos: Cat, Dog and Cat.')
+  })
+
+  it('counts the photos that failed', () => {
+    expect(summarizeBatch([{ ok: true, label: 'dog' }, { ok: false }])).toBe(
+      "2 photos: Dog. 1 couldn't be classified.",
+    )
+    expect(summarizeBatch([{ ok: false }, { ok: false }])).toBe("2 photos. 2 couldn't be classified.")
   })
 })

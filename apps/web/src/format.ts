@@ -1,4 +1,6 @@
 import type { Classification, ModelCard } from './api.ts'
+import type { Size } from './downscale.ts'
+import type { Where } from './history.ts'
 
 /** A model label in words: `cat` → `Cat`, `golden_retriever` → `Golden retriever`. */
 export function formatLabel(label: string): string {
@@ -24,6 +26,32 @@ export function formatLatency(ms: number): string {
   return rounded === 0 ? '<1 ms' : `${rounded.toLocaleString('en-US')} ms`
 }
 
+/** A byte count the way phones show data use: `870 B`, `4.2 kB`, `48 kB`, `3.1 MB` (SI units). */
+export function formatBytes(bytes: number): string {
+  const n = Math.max(0, Math.round(bytes))
+  if (n < 1000) return `${n} B`
+  const [value, unit] = n < 1_000_000 ? [n / 1000, 'kB'] : [n / 1_000_000, 'MB']
+  const digits = value < 10 ? 1 : 0
+  return `${value.toFixed(digits)} ${unit}`
+}
+
+/** A training date in words, e.g. `25 Nov 2026` (UTC, so it reads the same everywhere). */
+export function formatDate(iso: string): string | undefined {
+  const time = Date.parse(iso)
+  if (Number.isNaN(time)) return undefined
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+    .format(time)
+}
+
+/** A time of day for the recent list, e.g. `14:05`, in the reader's own time zone unless one is given. */
+export function formatClock(at: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(at)
+}
+
 /** Long versions (content hashes) cut to their first `length` characters. */
 export function shortVersion(version: string, length = 12): string {
   return version.length > length ? `${version.slice(0, length)}…` : version
@@ -47,11 +75,17 @@ export interface ResultView {
   /** One bar per class, highest score first. */
   readonly bars: readonly BarView[]
   readonly latency: string
+  /** How long it took and where, e.g. `48 ms round trip` or `120 ms on this device`. */
+  readonly timing: string
   readonly version: string
   readonly versionFull: string
 }
 
-export function describeClassification(result: Classification, latencyMs: number): ResultView {
+export function describeClassification(
+  result: Classification,
+  latencyMs: number,
+  where: Where = 'server',
+): ResultView {
   const label = formatLabel(result.label)
   const confidence = formatPercent(result.confidence)
   const bars = [...result.predictions]
@@ -62,22 +96,75 @@ export function describeClassification(result: Classification, latencyMs: number
       fraction: p.score,
       isAnswer: p.label === result.label,
     }))
+  const latency = formatLatency(latencyMs)
   return {
     label,
     confidence,
     summary: `${label}, ${confidence} confident`,
     bars,
-    latency: formatLatency(latencyMs),
+    latency,
+    timing: where === 'server' ? `${latency} round trip` : `${latency} on this device`,
     version: shortVersion(result.model.version),
     versionFull: result.model.version,
   }
 }
 
-/** One line about the served model: `Knows Cat and Dog · model abc123def456… · 97% accurate on validation photos`. */
-export function describeModel(card: ModelCard): string {
-  const labels = new Intl.ListFormat('en', { type: 'conjunction' }).format(card.labels.map(formatLabel))
-  const parts = [`Knows ${labels}`, `model ${shortVersion(card.version)}`]
+/** What was sent, to show the data saved: `Sent 512 × 384, 48 kB (photo was 3.1 MB)`. */
+export function describeUpload(
+  upload: { readonly originalBytes: number; readonly sentBytes: number; readonly sent?: Size; readonly reencoded: boolean },
+  where: Where = 'server',
+): string {
+  if (where === 'device') return 'Stayed on this device'
+  const size = upload.sent === undefined ? '' : ` ${upload.sent.width} × ${upload.sent.height},`
+  const sent = `Sent${size} ${formatBytes(upload.sentBytes)}`
+  return upload.reencoded ? `${sent} (photo was ${formatBytes(upload.originalBytes)})` : sent
+}
+
+/** One row of the model card as shown: a term and its value in words. */
+export interface CardRow {
+  readonly term: string
+  readonly value: string
+  /** The full value, where `value` is shortened (the version hash). */
+  readonly title?: string
+}
+
+/** The model card in words: version, classes, validation accuracy and, when known, backbone and date. */
+export function describeModelCard(card: ModelCard): CardRow[] {
+  const list = new Intl.ListFormat('en', { type: 'conjunction' })
+  const rows: CardRow[] = [
+    { term: 'Version', value: shortVersion(card.version), title: card.version },
+    { term: `Classes (${card.labels.length})`, value: list.format(card.labels.map(formatLabel)) },
+  ]
   const accuracy = card.metrics?.valAccuracy
-  if (accuracy !== undefined) parts.push(`${formatPercent(accuracy)} accurate on validation photos`)
-  return parts.join(' · ')
+  const count = card.metrics?.valCount
+  rows.push({
+    term: 'Validation accuracy',
+    value:
+      accuracy === undefined
+        ? 'Not measured'
+        : count === undefined
+          ? formatPercent(accuracy)
+          : `${formatPercent(accuracy)} of ${count.toLocaleString('en-US')} photos it never trained on`,
+  })
+  if (card.backbone !== undefined) rows.push({ term: 'Built on', value: card.backbone })
+  const trained = card.createdAt === undefined ? undefined : formatDate(card.createdAt)
+  if (trained !== undefined) rows.push({ term: 'Trained', value: trained })
+  return rows
+}
+
+/** One item of a batch once it has finished: its summary sentence, or the error shown for it. */
+export type BatchItem = { readonly ok: true; readonly label: string } | { readonly ok: false }
+
+/**
+ * The sentence announced when a batch finishes: `Cat, 98% confident` for one photo (given as
+ * `single`), `3 photos: Cat, Dog and Cat.` for several, with failures counted at the end.
+ */
+export function summarizeBatch(items: readonly BatchItem[], single?: string): string {
+  if (items.length === 1 && single !== undefined) return single
+  const labels = items.flatMap((item) => (item.ok ? [formatLabel(item.label)] : []))
+  const failed = items.length - labels.length
+  const photos = items.length === 1 ? '1 photo' : `${items.length} photos`
+  const parts = [labels.length > 0 ? `${photos}: ${new Intl.ListFormat('en-GB').format(labels)}.` : `${photos}.`]
+  if (failed > 0) parts.push(failed === 1 ? "1 couldn't be classified." : `${failed} couldn't be classified.`)
+  return parts.join(' ')
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiError, ProblemCode } from './api.ts'
-import { messageFor, PROBLEM_MESSAGES } from './messages.ts'
+import { leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
 
 const problem = (status: number, code?: string): ApiError =>
   code === undefined ? { kind: 'problem', status } : { kind: 'problem', status, code }
@@ -43,6 +43,17 @@ describe('messageFor', () => {
     expect(messageFor({ kind: 'bad-response', status: 200, reason: 'x' })).toMatch(/couldn't understand/)
   })
 
+  it('tells people to switch off on-device mode when the model cannot run here', () => {
+    expect(messageFor({ kind: 'device', reason: 'WebAssembly.compile(): out of memory' })).toMatch(
+      /couldn't run the model.*Switch off/,
+    )
+  })
+
+  it('says how many photos were left out of a batch', () => {
+    expect(leftOutMessage(1, 12)).toBe('Only the first 12 photos are classified at a time; 1 photo was left out.')
+    expect(leftOutMessage(3, 12)).toMatch(/3 photos were left out\.$/)
+  })
+
   it('never shows the server detail, the code or the technical reason', () => {
     const shown = [
       messageFor({
@@ -53,6 +64,7 @@ describe('messageFor', () => {
       }),
       messageFor({ kind: 'network', reason: 'TypeError: NetworkError when attempting to fetch resource.' }),
       messageFor({ kind: 'bad-response', status: 200, reason: 'confidence should be a number from 0 to 1' }),
+      messageFor({ kind: 'device', reason: 'TypeError: confidence should be' }),
     ]
     for (const message of shown) {
       expect(message).not.toMatch(/huffman|CORRUPT_IMAGE|TypeError|confidence should/)

@@ -35,5 +35,13 @@ export function messageFor(error: ApiError): string {
       return "Whisker sent an answer we couldn't understand. Please try again."
     case 'aborted':
       return 'The request was cancelled.'
+    case 'device':
+      return "This device couldn't run the model. Switch off “On this device” to use the server."
   }
+}
+
+/** The note shown when more photos were given than one batch takes. */
+export function leftOutMessage(leftOut: number, max: number): string {
+  const photos = leftOut === 1 ? '1 photo was' : `${leftOut} photos were`
+  return `Only the first ${max} photos are classified at a time; ${photos} left out.`
 }

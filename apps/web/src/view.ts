@@ -1,18 +1,21 @@
 /** DOM rendering. Text only ever goes in through `textContent`, never as HTML. */
-import type { ResultView } from './format.ts'
+import { type CardRow, formatClock, formatLabel, formatLatency, formatPercent, type ResultView } from './format.ts'
+import type { RecentEntry } from './history.ts'
 
 export interface Ui {
   readonly input: HTMLInputElement
+  readonly camera: HTMLInputElement
   readonly dropzone: HTMLElement
-  readonly preview: HTMLElement
-  readonly previewImage: HTMLImageElement
-  readonly previewName: HTMLElement
-  readonly answer: HTMLElement
-  readonly details: HTMLElement
-  readonly bars: HTMLElement
-  readonly latency: HTMLElement
-  readonly version: HTMLElement
-  readonly modelInfo: HTMLElement
+  readonly onDevice: HTMLInputElement
+  readonly onDeviceStatus: HTMLElement
+  readonly status: HTMLElement
+  readonly notice: HTMLElement
+  readonly results: HTMLElement
+  readonly recent: HTMLElement
+  readonly recentEmpty: HTMLElement
+  readonly clearRecent: HTMLButtonElement
+  readonly model: HTMLElement
+  readonly modelNote: HTMLElement
 }
 
 function find<T extends HTMLElement>(root: ParentNode, id: string, type: new () => T): T {
@@ -24,16 +27,18 @@ function find<T extends HTMLElement>(root: ParentNode, id: string, type: new () 
 export function findUi(root: ParentNode): Ui {
   return {
     input: find(root, 'photo', HTMLInputElement),
+    camera: find(root, 'camera', HTMLInputElement),
     dropzone: find(root, 'dropzone', HTMLElement),
-    preview: find(root, 'preview', HTMLElement),
-    previewImage: find(root, 'preview-image', HTMLImageElement),
-    previewName: find(root, 'preview-name', HTMLElement),
-    answer: find(root, 'answer', HTMLElement),
-    details: find(root, 'details', HTMLElement),
-    bars: find(root, 'bars', HTMLElement),
-    latency: find(root, 'latency', HTMLElement),
-    version: find(root, 'version', HTMLElement),
-    modelInfo: find(root, 'model-info', HTMLElement),
+    onDevice: find(root, 'on-device', HTMLInputElement),
+    onDeviceStatus: find(root, 'on-device-status', HTMLElement),
+    status: find(root, 'status', HTMLElement),
+    notice: find(root, 'notice', HTMLElement),
+    results: find(root, 'results', HTMLElement),
+    recent: find(root, 'recent', HTMLElement),
+    recentEmpty: find(root, 'recent-empty', HTMLElement),
+    clearRecent: find(root, 'clear-recent', HTMLButtonElement),
+    model: find(root, 'model', HTMLElement),
+    modelNote: find(root, 'model-note', HTMLElement),
   }
 }
 
@@ -48,44 +53,23 @@ function node<K extends keyof HTMLElementTagNameMap>(
   return element
 }
 
-let previewUrl: string | undefined
-
-export function showPreview(ui: Ui, file: File): void {
-  hidePreview(ui)
-  previewUrl = URL.createObjectURL(file)
-  ui.previewImage.src = previewUrl
-  ui.previewName.textContent = file.name
-  ui.preview.hidden = false
+export function setStatus(ui: Ui, text: string): void {
+  ui.status.textContent = text
 }
 
-export function hidePreview(ui: Ui): void {
-  if (previewUrl !== undefined) URL.revokeObjectURL(previewUrl)
-  previewUrl = undefined
-  ui.preview.hidden = true
-  ui.previewImage.removeAttribute('src')
-  ui.previewName.textContent = ''
+export function setNotice(ui: Ui, text: string | undefined): void {
+  ui.notice.textContent = text ?? ''
+  ui.notice.hidden = text === undefined
 }
 
-type AnswerState = 'idle' | 'busy' | 'done' | 'error'
-
-function setAnswer(ui: Ui, state: AnswerState, ...content: HTMLElement[]): void {
-  ui.answer.dataset.state = state
-  ui.answer.replaceChildren(...content)
-  ui.details.hidden = state !== 'done'
+export function setDragging(ui: Ui, dragging: boolean): void {
+  ui.dropzone.classList.toggle('dropzone--active', dragging)
 }
 
-export function showBusy(ui: Ui): void {
-  setAnswer(ui, 'busy', node('p', 'answer__note', 'Looking at your photo…'))
-}
-
-export function showError(ui: Ui, message: string): void {
-  setAnswer(ui, 'error', node('p', 'answer__error', message))
-}
-
-export function showResult(ui: Ui, view: ResultView): void {
-  const label = node('p', 'answer__label', view.label)
-  const confidence = node('p', 'answer__confidence', `${view.confidence} confident`)
-  ui.bars.replaceChildren(
+function bars(view: ResultView): HTMLElement {
+  const list = node('ul', 'bars')
+  list.setAttribute('aria-label', 'Score for each class')
+  list.append(
     ...view.bars.map((bar) => {
       const item = node('li', bar.isAnswer ? 'bar bar--answer' : 'bar')
       const track = node('span', 'bar__track')
@@ -97,17 +81,129 @@ export function showResult(ui: Ui, view: ResultView): void {
       return item
     }),
   )
-  ui.latency.textContent = view.latency
-  ui.version.textContent = view.version
-  ui.version.title = view.versionFull
-  setAnswer(ui, 'done', label, confidence)
+  return list
 }
 
-export function showModel(ui: Ui, text: string): void {
-  ui.modelInfo.textContent = text
-  ui.modelInfo.hidden = false
+/** One photo's card in the results list: busy, then an answer or an error. */
+export class ResultCard {
+  readonly element: HTMLLIElement
+  private readonly image: HTMLImageElement
+  private readonly answer: HTMLElement
+  private readonly details: HTMLElement
+  private previewUrl: string | undefined
+
+  constructor(name: string) {
+    this.element = node('li', 'result')
+    const media = node('div', 'result__media')
+    this.image = node('img', 'result__image')
+    this.image.alt = ''
+    this.image.hidden = true
+    // A format the browser cannot show (HEIC on desktop, say) gets no broken-image icon.
+    this.image.addEventListener('error', () => {
+      this.image.hidden = true
+    })
+    media.append(this.image)
+    const body = node('div', 'result__body')
+    const title = node('h3', 'result__name', name)
+    title.title = name
+    this.answer = node('div', 'result__answer')
+    this.details = node('div', 'result__details')
+    body.append(title, this.answer, this.details)
+    this.element.append(media, body)
+    this.busy('Waiting…')
+  }
+
+  /** Shows `blob` as the card's picture (the downscaled photo when there is one). */
+  preview(blob: Blob): void {
+    this.revoke()
+    this.previewUrl = URL.createObjectURL(blob)
+    this.image.src = this.previewUrl
+    this.image.hidden = false
+  }
+
+  busy(note: string): void {
+    this.element.dataset.state = 'busy'
+    this.answer.replaceChildren(node('p', 'result__note', note))
+    this.details.replaceChildren()
+  }
+
+  done(view: ResultView, meta: readonly string[]): void {
+    this.element.dataset.state = 'done'
+    this.answer.replaceChildren(
+      node('p', 'result__label', view.label),
+      node('p', 'result__confidence', `${view.confidence} confident`),
+    )
+    const info = node('p', 'result__meta', meta.join(' · '))
+    this.details.replaceChildren(bars(view), info)
+  }
+
+  error(message: string): void {
+    this.element.dataset.state = 'error'
+    this.answer.replaceChildren(node('p', 'result__error', message))
+    this.details.replaceChildren()
+  }
+
+  /** Frees the preview's object URL; call when the card is removed. */
+  revoke(): void {
+    if (this.previewUrl !== undefined) URL.revokeObjectURL(this.previewUrl)
+    this.previewUrl = undefined
+  }
 }
 
-export function setDragging(ui: Ui, dragging: boolean): void {
-  ui.dropzone.classList.toggle('dropzone--active', dragging)
+export function showResults(ui: Ui, cards: readonly ResultCard[]): void {
+  ui.results.replaceChildren(...cards.map((card) => card.element))
+}
+
+export function showRecent(ui: Ui, entries: readonly RecentEntry[]): void {
+  ui.recent.replaceChildren(
+    ...entries.map((entry) => {
+      const item = node('li', 'recent__item')
+      const thumb = node('img', 'recent__thumb')
+      thumb.alt = ''
+      thumb.width = 48
+      thumb.height = 48
+      if (entry.thumbnail !== undefined) thumb.src = entry.thumbnail
+      const text = node('div', 'recent__text')
+      const where = entry.where === 'device' ? 'on this device' : formatLatency(entry.latencyMs)
+      text.append(
+        node('p', 'recent__label', `${formatLabel(entry.label)} · ${formatPercent(entry.confidence)}`),
+        node('p', 'recent__meta', `${entry.name} · ${formatClock(entry.at)} · ${where}`),
+      )
+      item.append(thumb, text)
+      return item
+    }),
+  )
+  ui.recentEmpty.hidden = entries.length > 0
+  ui.clearRecent.hidden = entries.length === 0
+}
+
+export function showModel(ui: Ui, rows: readonly CardRow[], note?: string): void {
+  ui.model.replaceChildren(
+    ...rows.map((row) => {
+      const group = node('div', 'model__row')
+      const value = node('dd', '', row.value)
+      if (row.title !== undefined) value.title = row.title
+      group.append(node('dt', '', row.term), value)
+      return group
+    }),
+  )
+  ui.model.hidden = false
+  ui.modelNote.textContent = note ?? ''
+  ui.modelNote.hidden = note === undefined
+}
+
+export function showModelUnavailable(ui: Ui, message: string): void {
+  ui.model.hidden = true
+  ui.modelNote.textContent = message
+  ui.modelNote.hidden = false
+}
+
+export type DeviceState = 'off' | 'loading' | 'ready' | 'failed' | 'unavailable'
+
+export function showDeviceState(ui: Ui, state: DeviceState, text: string): void {
+  ui.onDevice.closest('.mode')?.setAttribute('data-state', state)
+  ui.onDeviceStatus.textContent = text
+  ui.onDevice.checked = state === 'loading' || state === 'ready'
+  ui.onDevice.disabled = state === 'unavailable'
+  ui.onDevice.setAttribute('aria-busy', String(state === 'loading'))
 }

@@ -11,7 +11,8 @@ export const resizePolicySchema = z.object({
   filter: z.literal('bilinear'),
 })
 
-export const quantizationSchema = z.enum(['none', 'float16', 'uint8'])
+/** `auto` mixes uint8 and float16 per tensor, chosen against validation accuracy. */
+export const quantizationSchema = z.enum(['none', 'float16', 'uint8', 'auto'])
 export type Quantization = z.infer<typeof quantizationSchema>
 
 export const modelCardSchema = z
@@ -36,6 +37,8 @@ export const modelCardSchema = z
     }),
     graph: z.object({ input: z.string(), output: z.string() }),
     quantization: quantizationSchema,
+    /** Temperature scaling applied inside the graph (softmax(logits / T)); absent when not calibrated. */
+    calibration: z.object({ temperature: z.number().positive(), fittedOn: z.string() }).optional(),
     metrics: z.object({
       valAccuracy: z.number().min(0).max(1),
       valLogLoss: z.number().min(0),

@@ -30,6 +30,11 @@ export interface Classifier {
   classify(image: RgbImage, options?: ClassifyOptions): Promise<Classification>
   /** Class probabilities for many images in one batch, in label order. */
   probabilities(images: readonly RgbImage[]): Promise<Float32Array[]>
+  /**
+   * The same for inputs already made by `toModelInput` with this card's policy, `count` of them back to
+   * back: lets evaluation preprocess once and score many candidate graphs.
+   */
+  probabilitiesOfInputs(pixels: Float32Array, count: number): Promise<Float32Array[]>
   dispose(): void
 }
 
@@ -61,20 +66,26 @@ class GraphClassifier implements Classifier {
   }
 
   async probabilities(images: readonly RgbImage[]): Promise<Float32Array[]> {
-    if (images.length === 0) return []
     const [size] = this.card.input.shape
-    const pixels = new Float32Array(images.length * size * size * 3)
+    const length = size * size * 3
+    const pixels = new Float32Array(images.length * length)
     images.forEach((image, i) => {
-      pixels.set(toModelInput(image, this.card.input.resize), i * size * size * 3)
+      pixels.set(toModelInput(image, this.card.input.resize), i * length)
     })
+    return this.probabilitiesOfInputs(pixels, images.length)
+  }
+
+  async probabilitiesOfInputs(pixels: Float32Array, count: number): Promise<Float32Array[]> {
+    if (count === 0) return []
+    const [size] = this.card.input.shape
     const output = tf.tidy(() => {
-      const input = tf.tensor4d(pixels, [images.length, size, size, 3])
+      const input = tf.tensor4d(pixels, [count, size, size, 3])
       return this.#model.execute({ [this.card.graph.input]: input }, this.card.graph.output) as tf.Tensor
     })
     const flat = (await output.data()) as Float32Array
     output.dispose()
     const classes = this.card.labels.length
-    return images.map((_, i) => flat.slice(i * classes, (i + 1) * classes))
+    return Array.from({ length: count }, (_, i) => flat.slice(i * classes, (i + 1) * classes))
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Quantization } from '@whisker/model-core'
 import { DEFAULT_BACKBONE } from '@whisker/model-core/training'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
@@ -29,8 +30,8 @@ export function trainCommand(): Command {
     .option('--limit-per-class <n>', 'use at most n photos per class (quick runs, tests)', positiveInt)
     .addOption(
       new Option('--quantize <kind>', 'weight quantization')
-        .choices(['none', 'float16', 'uint8'])
-        .default('float16'),
+        .choices(['none', 'float16', 'uint8', 'auto'])
+        .default('auto'),
     )
     .option('--cache-dir <dir>', 'where backbone embeddings are cached', defaultEmbeddingCacheDir())
     .option('--no-cache', 'compute every embedding afresh')
@@ -85,7 +86,7 @@ interface TrainFlags {
   hidden: number
   seed: number
   limitPerClass?: number
-  quantize: 'none' | 'float16' | 'uint8'
+  quantize: Quantization
   ifMissing?: boolean
   cache: boolean
   cacheDir: string

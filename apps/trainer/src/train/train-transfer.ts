@@ -1,24 +1,31 @@
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { loadClassifier, type ModelCard, type Quantization } from '@whisker/model-core'
+import { writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import type { ModelCard, Quantization } from '@whisker/model-core'
 import {
   assembleTransferModel,
+  autoQuantize,
+  type BackboneSpec,
   contentVersion,
+  convertLayersModel,
   createEmbedder,
-  exportGraphModel,
   loadBackbone,
+  type SerializedGraph,
+  serializeGraph,
   writeModelDir,
 } from '@whisker/model-core/training'
-import type { ResizePolicy, RgbImage } from '@whisker/preprocess'
-import { decodeImage } from '@whisker/preprocess/node'
-import { countByLabel, type LabelledFile, readDataset } from '../data/dataset.ts'
-import { embedFiles } from '../data/embed.ts'
+import type { ResizePolicy } from '@whisker/preprocess'
+import { countByLabel, type Dataset, type LabelledFile, readDataset } from '../data/dataset.ts'
+import { type EmbeddedSet, embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
 import { limitPerClass, splitByName } from '../data/split.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { type BackendChoice, selectBackend } from './backend.ts'
+import { fitTemperature } from './calibrate.ts'
 import { fitHead } from './fit-head.ts'
-import { type ClassificationMetrics, scoreProbabilities } from './metrics.ts'
+import type { ClassificationMetrics } from './metrics.ts'
+import { ValidationSet } from './validation-set.ts'
 
 export interface TransferTrainOptions {
   data: string
@@ -113,52 +120,59 @@ export async function trainTransfer(
   epochProgress(options.epochs)
   reporter.info(`head: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
 
-  const graph = exportGraphModel(assembleTransferModel(backbone, fit.head), {
+  // Calibrate on the float32 head's validation probabilities (same numbers as the float graph).
+  const valTruth = Array.from(val.files, labelIndex)
+  const temperature = fitTemperature(headProbabilities(fit.head, val.embeddings, embedder.dim), valTruth)
+  reporter.info(`calibration: temperature ${temperature.toFixed(3)}`)
+  const converted = convertLayersModel(assembleTransferModel(backbone, fit.head), {
     inputName: GRAPH.input,
     outputName: GRAPH.output,
     normalization: backbone.spec.normalization,
-    quantization: options.quantization,
+    temperature,
   })
-  const draft: ModelCard = {
-    schemaVersion: 1,
-    name: `whisker-${dataset.labels.join('-')}`,
-    version: await contentVersion(graph),
-    createdAt: new Date().toISOString(),
-    labels: dataset.labels,
-    input: {
-      shape: [policy.size, policy.size, 3],
-      resize: policy,
-      normalization: backbone.spec.normalization,
-    },
-    architecture: {
-      kind: 'transfer',
-      backbone: backbone.spec.name,
-      head:
-        options.hidden > 0 ? `dense(${options.hidden}, relu) → dropout → dense(softmax)` : 'dense(softmax)',
-    },
-    graph: GRAPH,
-    quantization: options.quantization,
-    metrics: { valAccuracy: 0, valLogLoss: 0, valCount: 0 },
-    training: {
-      dataset: options.data,
-      classCounts: countByLabel(train.files),
-      trainCount: train.files.length,
-      valCount: val.files.length,
+  const draft = (graph: SerializedGraph, metrics = { valAccuracy: 0, valLogLoss: 0, valCount: 0 }) =>
+    buildCard({
+      graph,
+      metrics,
+      dataset,
+      policy,
+      backbone: backbone.spec,
+      options,
+      temperature,
+      train,
+      val,
       epochs: fit.history.length,
-      seed: options.seed,
-      wallSeconds: 0,
-    },
-  }
+    })
+  const validation = await ValidationSet.load(val.files, dataset.labels, policy)
+  const score = async (graph: SerializedGraph) => validation.score({ ...graph, card: await draft(graph) })
+
+  let graph: SerializedGraph
+  if (options.quantization === 'auto') {
+    const progress = reporter.stage('quantize', 1)
+    const auto = await autoQuantize(converted.nodes, converted.tensors, {
+      maxAccuracyDrop: 0.002,
+      evaluate: async (candidate) => (await score(candidate)).accuracy,
+      probe: async (candidate) =>
+        validation.probabilities({ ...candidate, card: await draft(candidate) }, 32),
+    })
+    progress(1)
+    reporter.info(
+      `quantization: ${auto.uint8Tensors} tensors uint8, ${auto.float16Tensors} float16 ` +
+        `(accuracy ${(auto.accuracy * 100).toFixed(2)} % vs ${(auto.referenceAccuracy * 100).toFixed(2)} % float16; ${auto.evaluations} evaluations)`,
+    )
+    graph = auto.graph
+  } else graph = serializeGraph(converted.nodes, converted.tensors, options.quantization)
 
   // Validation metrics come from the exported, quantized graph through the one predictor: the numbers
   // describe what is served, not the float32 Layers model.
-  const metrics = await evaluate({ ...graph, card: draft }, val.files, labelIndex, reporter)
+  const metrics = await score(graph)
   const wallSeconds = (performance.now() - started) / 1000
-  const card: ModelCard = {
-    ...draft,
-    metrics: { valAccuracy: metrics.accuracy, valLogLoss: metrics.logLoss, valCount: metrics.count },
-    training: { ...draft.training, wallSeconds: Math.round(wallSeconds * 10) / 10 },
-  }
+  const card = await draft(graph, {
+    valAccuracy: metrics.accuracy,
+    valLogLoss: metrics.logLoss,
+    valCount: metrics.count,
+  })
+  card.training.wallSeconds = Math.round(wallSeconds * 10) / 10
   await writeModelDir(options.out, { ...graph, card })
   await writeFile(
     join(options.out, 'split.json'),
@@ -172,22 +186,56 @@ function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
   return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
 }
 
-async function evaluate(
-  artifacts: Parameters<typeof loadClassifier>[0],
-  files: readonly LabelledFile[],
-  labelIndex: (f: LabelledFile) => number,
-  reporter: Reporter,
-): Promise<ClassificationMetrics> {
-  const classifier = await loadClassifier(artifacts)
-  const progress = reporter.stage('evaluate', files.length)
-  const probabilities: Float32Array[] = []
-  for (let start = 0; start < files.length; start += EMBED_BATCH) {
-    const batch = files.slice(start, start + EMBED_BATCH)
-    const images: RgbImage[] = []
-    for (const f of batch) images.push(await decodeImage(await readFile(f.path)))
-    probabilities.push(...(await classifier.probabilities(images)))
-    progress(start + batch.length)
+interface CardInputs {
+  graph: SerializedGraph
+  metrics: ModelCard['metrics']
+  dataset: Dataset
+  policy: ResizePolicy
+  backbone: BackboneSpec
+  options: TransferTrainOptions
+  temperature: number
+  train: EmbeddedSet
+  val: EmbeddedSet
+  epochs: number
+}
+
+async function buildCard(inputs: CardInputs): Promise<ModelCard> {
+  const { graph, metrics, dataset, policy, backbone, options } = inputs
+  return {
+    schemaVersion: 1,
+    name: `whisker-${dataset.labels.join('-')}`,
+    version: await contentVersion(graph),
+    createdAt: new Date().toISOString(),
+    labels: dataset.labels,
+    input: { shape: [policy.size, policy.size, 3], resize: policy, normalization: backbone.normalization },
+    architecture: {
+      kind: 'transfer',
+      backbone: backbone.name,
+      head:
+        options.hidden > 0 ? `dense(${options.hidden}, relu) → dropout → dense(softmax)` : 'dense(softmax)',
+    },
+    graph: GRAPH,
+    quantization: options.quantization,
+    calibration: { temperature: inputs.temperature, fittedOn: 'validation split' },
+    metrics,
+    training: {
+      dataset: basename(options.data),
+      classCounts: countByLabel(inputs.train.files),
+      trainCount: inputs.train.files.length,
+      valCount: inputs.val.files.length,
+      epochs: inputs.epochs,
+      seed: options.seed,
+      wallSeconds: 0,
+    },
   }
-  classifier.dispose()
-  return scoreProbabilities(probabilities, files.map(labelIndex))
+}
+
+/** The float32 head's probabilities for embeddings (rows of `dim`). */
+function headProbabilities(head: tfl.Sequential, embeddings: Float32Array, dim: number): Float32Array[] {
+  const rows = embeddings.length / dim
+  const output = tf.tidy(() => head.predict(tf.tensor2d(embeddings, [rows, dim])) as tf.Tensor)
+  const flat = output.dataSync() as Float32Array
+  output.dispose()
+  const classes = flat.length / rows
+  return Array.from({ length: rows }, (_, i) => flat.slice(i * classes, (i + 1) * classes))
 }

@@ -14,6 +14,11 @@ export interface ConvertOptions {
   outputName: string
   /** Pixel scaling put inside the graph: x · scale + offset. */
   normalization: { scale: number; offset: number }
+  /**
+   * Temperature scaling for calibrated probabilities: softmax(logits / T). Folded into the weights of the
+   * dense layer that feeds the softmax (x·W/T + b/T), so calibration costs no extra op.
+   */
+  temperature?: number
 }
 
 export interface ConvertedGraph {
@@ -279,13 +284,12 @@ class Converter {
     const bias = config.useBias
       ? Float32Array.from(weightOf(layer, 'bias').dataSync())
       : new Float32Array(units)
-    const kernel = this.#const(
-      `${layer.name}/kernel`,
-      kernelVar.shape,
-      Float32Array.from(kernelVar.dataSync()),
-    )
-    const biasName = this.#const(`${layer.name}/bias`, [units], bias)
     const activation = activationOf(layer, config)
+    const invT = activation?.op === 'Softmax' ? 1 / (this.#options.temperature ?? 1) : 1
+    const kernelValues = Float32Array.from(kernelVar.dataSync(), (w) => w * invT)
+    for (let i = 0; i < bias.length; i++) bias[i] = bias[i]! * invT
+    const kernel = this.#const(`${layer.name}/kernel`, kernelVar.shape, kernelValues)
+    const biasName = this.#const(`${layer.name}/bias`, [units], bias)
     const fusable = activation && activation.op !== 'Softmax'
     const fusedOps = ['BiasAdd', ...(fusable ? [activation.op] : [])]
     const matmul = this.#op(

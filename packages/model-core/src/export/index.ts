@@ -1,16 +1,28 @@
 import type * as tfl from '@tensorflow/tfjs-layers'
-import type { Quantization } from '../card.ts'
 import { type ConvertOptions, convertLayersModel } from './convert.ts'
+import type { TensorEncoding } from './quantize.ts'
 import { type SerializedGraph, serializeGraph } from './serialize.ts'
 
-export { type ConvertOptions, convertLayersModel, UnsupportedLayerError } from './convert.ts'
-export { encodeTensor, toFloat16Bits } from './quantize.ts'
+export { type AutoQuantizeOptions, type AutoQuantizeResult, autoQuantize } from './auto-quantize.ts'
+export {
+  type ConvertedGraph,
+  type ConvertOptions,
+  convertLayersModel,
+  UnsupportedLayerError,
+} from './convert.ts'
+export {
+  encodeTensor,
+  isQuantizable,
+  type TensorEncoding,
+  toFloat16Bits,
+  uint8ChannelError,
+} from './quantize.ts'
 export { contentVersion, type SerializedGraph, serializeGraph } from './serialize.ts'
 
-/** Layers model → quantized graph model, in memory. */
+/** Layers model → graph model with one storage format for every tensor, in memory. */
 export function exportGraphModel(
   model: tfl.LayersModel,
-  options: ConvertOptions & { quantization: Quantization },
+  options: ConvertOptions & { quantization: TensorEncoding },
 ): SerializedGraph {
   const { nodes, tensors } = convertLayersModel(model, options)
   return serializeGraph(nodes, tensors, options.quantization)

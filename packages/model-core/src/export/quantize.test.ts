@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { seededRandom, uniform, useWasmBackend } from '../test-support/tf.ts'
-import { type EncodedTensor, encodeTensor, toFloat16Bits } from './quantize.ts'
+import { type EncodedTensor, encodeTensor, toFloat16Bits, uint8ChannelError } from './quantize.ts'
 import type { NamedTensor } from './weights.ts'
 
 beforeAll(useWasmBackend)
@@ -173,4 +173,22 @@ describe('encodeTensor', () => {
       expect(encodeTensor(small, quantization).spec.quantization?.dtype).toBe(quantization)
     },
   )
+})
+
+describe('uint8ChannelError', () => {
+  it('is small for a tensor whose channels share one range', () => {
+    const data = Float32Array.from({ length: 64 * 8 }, (_, i) => Math.sin(i))
+    expect(uint8ChannelError(data, [64, 8])).toBeLessThan(0.02)
+  })
+
+  it('exposes a narrow channel that one per-tensor step would erase', () => {
+    // Channel 0 spans ±100, channel 1 only ±0.01: uint8 steps of ~0.8 wipe channel 1 out.
+    const data = Float32Array.from({ length: 64 * 2 }, (_, i) => (i % 2 === 0 ? 100 : 0.01) * Math.sin(i))
+    expect(uint8ChannelError(data, [64, 2])).toBeGreaterThan(0.5)
+  })
+
+  it('reads depthwise kernels (multiplier 1) per input channel', () => {
+    const data = Float32Array.from({ length: 9 * 4 }, (_, i) => (i % 4 === 3 ? 0.001 : 10) * Math.cos(i))
+    expect(uint8ChannelError(data, [3, 3, 4, 1])).toBeGreaterThan(0.5)
+  })
 })

@@ -1,6 +1,8 @@
 import type { WeightSpec } from '../artifacts.ts'
-import type { Quantization } from '../card.ts'
 import type { NamedTensor } from './weights.ts'
+
+/** How one tensor is stored in the weights file. */
+export type TensorEncoding = 'none' | 'float16' | 'uint8'
 
 export interface EncodedTensor {
   spec: WeightSpec
@@ -11,9 +13,9 @@ export interface EncodedTensor {
  * Encodes one tensor in a format stock tfjs decodes on load. Integer tensors (shapes, axes) and tiny
  * tensors stay exact: quantizing them saves nothing and could change the graph's meaning.
  */
-export function encodeTensor(tensor: NamedTensor, quantization: Quantization): EncodedTensor {
+export function encodeTensor(tensor: NamedTensor, quantization: TensorEncoding): EncodedTensor {
   const base = { name: tensor.name, shape: tensor.shape, dtype: tensor.dtype }
-  if (tensor.data instanceof Int32Array || quantization === 'none' || tensor.data.length < 16) {
+  if (!isQuantizable(tensor) || quantization === 'none') {
     return {
       spec: base,
       bytes: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
@@ -37,6 +39,39 @@ function encodeUint8(data: Float32Array, base: WeightSpec): EncodedTensor {
   const scale = max > min ? (max - min) / 255 : 1
   const bytes = Uint8Array.from(data, (v) => Math.round((v - min) / scale))
   return { spec: { ...base, quantization: { dtype: 'uint8', scale, min } }, bytes }
+}
+
+/** Whether quantizing changes this tensor at all (integer and tiny tensors are always stored exactly). */
+export function isQuantizable(tensor: NamedTensor): tensor is NamedTensor & { data: Float32Array } {
+  return tensor.data instanceof Float32Array && tensor.data.length >= 16
+}
+
+/**
+ * How much per-tensor uint8 would hurt a tensor: the worst, over output channels, of the channel's RMS
+ * error relative to its own RMS. Per channel because one quantization step sized for the widest channel
+ * can erase a narrow one entirely (what BatchNorm folding does to depthwise kernels), which a
+ * whole-tensor average hides. The channel is the last axis, or the one before it when the last has size
+ * 1 (depthwise kernels with multiplier 1).
+ */
+export function uint8ChannelError(data: Float32Array, shape: readonly number[]): number {
+  const { spec, bytes } = encodeUint8(data, { name: '', shape: [data.length], dtype: 'float32' })
+  const { scale, min } = spec.quantization as { scale: number; min: number }
+  const last = shape.at(-1) ?? 1
+  const channels = last > 1 ? last : (shape.at(-2) ?? 1)
+  const error = new Float64Array(channels)
+  const energy = new Float64Array(channels)
+  for (let i = 0; i < data.length; i++) {
+    const c = i % channels
+    error[c]! += (bytes[i]! * scale + min - data[i]!) ** 2
+    energy[c]! += data[i]! ** 2
+  }
+  let worst = 0
+  for (let c = 0; c < channels; c++) {
+    const relative =
+      energy[c]! > 0 ? Math.sqrt(error[c]! / energy[c]!) : error[c]! > 0 ? Number.POSITIVE_INFINITY : 0
+    worst = Math.max(worst, relative)
+  }
+  return worst
 }
 
 const f32 = new Float32Array(1)

@@ -1,7 +1,6 @@
 import type { GraphModelJson, GraphNode } from '../artifacts.ts'
 import { MODEL_FILES } from '../artifacts.ts'
-import type { Quantization } from '../card.ts'
-import { encodeTensor } from './quantize.ts'
+import { encodeTensor, type TensorEncoding } from './quantize.ts'
 import type { NamedTensor } from './weights.ts'
 
 export interface SerializedGraph {
@@ -13,9 +12,10 @@ export interface SerializedGraph {
 export function serializeGraph(
   nodes: GraphNode[],
   tensors: NamedTensor[],
-  quantization: Quantization,
+  encoding: TensorEncoding | ((tensor: NamedTensor) => TensorEncoding),
 ): SerializedGraph {
-  const encoded = tensors.map((t) => encodeTensor(t, quantization))
+  const encodingOf = typeof encoding === 'function' ? encoding : () => encoding
+  const encoded = tensors.map((t) => encodeTensor(t, encodingOf(t)))
   const weights = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.byteLength, 0))
   let offset = 0
   for (const { bytes } of encoded) {

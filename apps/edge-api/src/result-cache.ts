@@ -1,0 +1,43 @@
+import type { Classification } from '@whisker/model-core'
+
+/**
+ * Answers for uploads seen before, in the Cache API (`caches.default`, per Cloudflare location). The key is
+ * the SHA-256 of the image bytes under the model version, so a new model never answers from an old one's
+ * cache. Stored with every class ranked, so one entry serves any `topK`. Note: Cloudflare ignores cache
+ * writes on *.workers.dev hostnames; the cache takes effect on a custom domain or route.
+ */
+
+/** Keep a week: the key pins both the bytes and the model, so an entry can never go stale, only cold. */
+const MAX_AGE_SECONDS = 7 * 24 * 3600
+
+/** How a request wants the cache used, from its own `Cache-Control` (HTTP semantics, handy for benchmarks). */
+export type CacheMode = 'use' | 'refresh' | 'bypass'
+
+export function cacheModeOf(request: Request): CacheMode {
+  const directives = (request.headers.get('Cache-Control') ?? '').toLowerCase()
+  if (/\bno-store\b/.test(directives)) return 'bypass' // neither read nor write
+  if (/\bno-cache\b/.test(directives)) return 'refresh' // compute afresh, then store
+  return 'use'
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** A GET under the Worker's own origin: the Cache API keys by URL, and only same-zone URLs are stored. */
+export function resultCacheKey(origin: string, modelVersion: string, digest: string): Request {
+  return new Request(`${origin}/__whisker-cache/classify/${modelVersion}/${digest}`)
+}
+
+export async function cachedResult(key: Request): Promise<Classification | undefined> {
+  const hit = await caches.default.match(key)
+  return hit ? hit.json<Classification>() : undefined
+}
+
+export function cacheResult(key: Request, result: Classification): Promise<void> {
+  const response = new Response(JSON.stringify(result), {
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': `public, max-age=${MAX_AGE_SECONDS}` },
+  })
+  return caches.default.put(key, response)
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { applyTemperature, fitTemperature } from './calibrate.ts'
+import { scoreProbabilities } from './metrics.ts'
+
+/** A model that is right 80 % of the time but always says 99 %: the classic over-confident head. */
+function overconfident(): { probs: Float32Array[]; truth: number[] } {
+  const probs: Float32Array[] = []
+  const truth: number[] = []
+  for (let i = 0; i < 100; i++) {
+    const label = i % 2
+    const predicted = i % 10 < 8 ? label : 1 - label
+    probs.push(predicted === 0 ? new Float32Array([0.99, 0.01]) : new Float32Array([0.01, 0.99]))
+    truth.push(label)
+  }
+  return { probs, truth }
+}
+
+describe('fitTemperature', () => {
+  it('softens an over-confident model (T > 1) and lowers its log loss without changing any answer', () => {
+    const { probs, truth } = overconfident()
+    const t = fitTemperature(probs, truth)
+    expect(t).toBeGreaterThan(1)
+    const calibrated = probs.map((p) => applyTemperature(p, t))
+    const before = scoreProbabilities(probs, truth)
+    const after = scoreProbabilities(calibrated, truth)
+    expect(after.accuracy).toBe(before.accuracy)
+    expect(before.logLoss).toBeCloseTo(0.929, 2)
+    // The best any confidence can do when right 80 % of the time: the entropy of (0.8, 0.2).
+    expect(after.logLoss).toBeCloseTo(-(0.8 * Math.log(0.8) + 0.2 * Math.log(0.2)), 3)
+    // Right 80 % of the time: calibrated confidence should be close to 0.8.
+    expect(calibrated[0]![0]).toBeCloseTo(0.8, 1)
+  })
+
+  it('sharpens an under-confident model (T < 1)', () => {
+    const probs = Array.from({ length: 50 }, () => new Float32Array([0.6, 0.4]))
+    expect(fitTemperature(probs, Array(50).fill(0))).toBeLessThan(1)
+  })
+})

@@ -1,0 +1,38 @@
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
+
+/** Debian's package path first, then `chromium` / `chromium-browser` on PATH. */
+export function findChromium(): string {
+  const candidates = [
+    '/usr/bin/chromium',
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]),
+  ]
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(
+    'The end-to-end tests need Chromium and found none (looked for /usr/bin/chromium, then chromium and ' +
+      'chromium-browser on PATH). Install Debian\'s package: apt-get install chromium. ' +
+      '(playwright-core never downloads browsers.)',
+  )
+}
+
+/** Flags for a quiet, offline-friendly headless Chromium (see shared/notes/platform.md §6). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]

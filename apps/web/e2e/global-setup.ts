@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { build } from 'vite'
+import type { TestProject } from 'vitest/node'
+import { findChromium } from './chromium.ts'
+import type { E2ePhoto } from './context.ts'
+import { APP_ROOT, ARTIFACTS_DIR, DATA_DIR, E2E_DIR, E2E_DIST, E2E_MODEL_DIR, REPO_ROOT } from './paths.ts'
+import { startWorker, writeWorkerTsconfig } from './worker.ts'
+
+/**
+ * Runs once, in Node, before the browser tests: checks Chromium and the photos are there (failing with a
+ * clear message, never skipping), trains a small real model the first time, builds the page with that
+ * model for on-device use, and starts the Worker under `wrangler dev` with that model bundled. The
+ * returned teardown stops the Worker and makes sure no workerd is left behind.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const chromiumPath = findChromium()
+  if (!existsSync(DATA_DIR) || !statSync(DATA_DIR).isDirectory()) {
+    throw new Error(
+      `The end-to-end tests need labelled photos and found no folder at ${DATA_DIR}. Set WHISKER_DATA to a ` +
+        'folder of photos (cat.*.jpg, dog.*.jpg, or one sub-folder per class).',
+    )
+  }
+  await mkdir(E2E_DIR, { recursive: true })
+  await mkdir(ARTIFACTS_DIR, { recursive: true })
+  if (!existsSync(join(E2E_MODEL_DIR, 'card.json'))) await trainModel()
+
+  const card = JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')) as {
+    version: string
+    labels: string[]
+    metrics: { valAccuracy: number; valCount: number }
+  }
+  const split = JSON.parse(await readFile(join(E2E_MODEL_DIR, 'split.json'), 'utf8')) as { val: string[] }
+  const photos = split.val.map(
+    (name): E2ePhoto => ({ name, label: labelOf(name), path: join(DATA_DIR, name) }),
+  )
+  for (const label of card.labels) {
+    if (!photos.some((p) => p.label === label && existsSync(p.path))) {
+      throw new Error(`${E2E_MODEL_DIR}split.json lists no validation photo of "${label}" in ${DATA_DIR}`)
+    }
+  }
+
+  await buildPage()
+  const tsconfig = await writeWorkerTsconfig(E2E_MODEL_DIR)
+  const worker = await startWorker({ tsconfig, assets: E2E_DIST })
+
+  project.provide('baseUrl', worker.url)
+  project.provide('chromiumPath', chromiumPath)
+  project.provide('photos', photos)
+  project.provide('modelCard', {
+    version: card.version,
+    labels: card.labels,
+    valAccuracy: card.metrics.valAccuracy,
+    valCount: card.metrics.valCount,
+  })
+  return () => worker.stop()
+}
+
+/** `vite build` of the page into .e2e/dist, carrying the e2e model at /model/ for the on-device switch. */
+async function buildPage(): Promise<void> {
+  const previous = process.env.WHISKER_WEB_MODEL_DIR
+  process.env.WHISKER_WEB_MODEL_DIR = E2E_MODEL_DIR // read by vite.config.ts
+  try {
+    await build({
+      root: APP_ROOT,
+      configFile: join(APP_ROOT, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: E2E_DIST, emptyOutDir: true },
+    })
+  } finally {
+    if (previous === undefined) delete process.env.WHISKER_WEB_MODEL_DIR
+    else process.env.WHISKER_WEB_MODEL_DIR = previous
+  }
+}
+
+/** The real trainer CLI, small settings: a few seconds. Writes card.json last, so its presence means done. */
+async function trainModel(): Promise<void> {
+  const args = [
+    join(REPO_ROOT, 'apps/trainer/src/cli.ts'),
+    'train',
+    ['--data', DATA_DIR],
+    ['--limit-per-class', '60'],
+    ['--epochs', '20'],
+    ['--no-cache'], // a test run must not fill the user's embedding cache
+    ['--out', E2E_MODEL_DIR],
+  ].flat()
+  console.log(`Training the e2e model into ${E2E_MODEL_DIR} (once; delete the folder to retrain)…`)
+  const child = spawn(process.execPath, args, { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (d: Buffer) => (output += d))
+  child.stderr.on('data', (d: Buffer) => (output += d))
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  if (code !== 0) throw new Error(`Training the e2e model failed (exit ${code}):\n${output}`)
+}
+
+/** Kaggle's flat layout names files `label.id.jpg`; folder-per-class datasets list them as `label/x.jpg`. */
+function labelOf(name: string): string {
+  return name.includes('/') ? name.slice(0, name.indexOf('/')) : name.slice(0, name.indexOf('.'))
+}

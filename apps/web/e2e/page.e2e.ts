@@ -1,0 +1,325 @@
+/**
+ * The built page in Debian's Chromium against the real Worker (`wrangler dev`, started by global-setup.ts)
+ * classifying real photos with a real model. Each test gets a fresh browser context (fresh storage).
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { readImageHeader } from '@whisker/preprocess'
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { E2ePhoto } from './context.ts'
+import { CHROMIUM_ARGS } from './chromium.ts'
+import { ARTIFACTS_DIR } from './paths.ts'
+
+const baseUrl = inject('baseUrl')
+const card = inject('modelCard')
+const photos = inject('photos')
+/** The first validation photo of each class, chosen by name, not by whether the model gets it right. */
+const cat = photos.find((p) => p.label === 'cat') as E2ePhoto
+const dog = photos.find((p) => p.label === 'dog') as E2ePhoto
+
+const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 } }
+const PHONE: BrowserContextOptions = {
+  viewport: { width: 360, height: 740 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+}
+
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: inject('chromiumPath'), args: CHROMIUM_ARGS })
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+interface Opened {
+  readonly context: BrowserContext
+  readonly page: Page
+  /** Bodies of the POST /v1/classify requests the page made. */
+  readonly uploads: Buffer[]
+  /** Uncaught errors and console errors: a test fails if there are any. */
+  readonly errors: string[]
+}
+
+async function open(options: BrowserContextOptions = DESKTOP): Promise<Opened> {
+  const context = await browser.newContext(options)
+  const page = await context.newPage()
+  const uploads: Buffer[] = []
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/v1/classify')) {
+      uploads.push(request.postDataBuffer() ?? Buffer.alloc(0))
+    }
+  })
+  await page.goto(baseUrl)
+  return { context, page, uploads, errors }
+}
+
+/** Runs `test` on a fresh page and closes it, failing on any page error. */
+async function withPage(test: (opened: Opened) => Promise<void>, options?: BrowserContextOptions): Promise<void> {
+  const opened = await open(options)
+  try {
+    await test(opened)
+    expect(opened.errors).toEqual([])
+  } finally {
+    await opened.context.close()
+  }
+}
+
+/** Waits until every result card has finished, then returns each card's state, label and texts. */
+async function results(page: Page, count: number) {
+  await page.waitForFunction(
+    (n) => {
+      const cards = [...document.querySelectorAll('#results .result')]
+      return cards.length === n && cards.every((c) => (c as HTMLElement).dataset.state !== 'busy')
+    },
+    count,
+    { timeout: 20_000 },
+  )
+  return page.$$eval('#results .result', (cards) =>
+    cards.map((c) => ({
+      state: (c as HTMLElement).dataset.state,
+      name: c.querySelector('.result__name')?.textContent ?? '',
+      label: c.querySelector('.result__label')?.textContent ?? '',
+      confidence: c.querySelector('.result__confidence')?.textContent ?? '',
+      bars: [...c.querySelectorAll('.bar')].map((b) => b.textContent ?? ''),
+      meta: c.querySelector('.result__meta')?.textContent ?? '',
+      error: c.querySelector('.result__error')?.textContent ?? '',
+    })),
+  )
+}
+
+const statusText = (page: Page) => page.locator('#status').innerText()
+
+/** Dispatches a drop (or paste) of files made in the page from base64, as a person dragging files would. */
+async function dropFiles(
+  page: Page,
+  event: 'drop' | 'paste',
+  files: { name: string; type: string; base64: string }[],
+): Promise<void> {
+  await page.evaluate(
+    ({ event, files }) => {
+      const transfer = new DataTransfer()
+      for (const f of files) {
+        const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))
+        transfer.items.add(new File([bytes], f.name, { type: f.type }))
+      }
+      if (event === 'paste') {
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true }))
+      } else {
+        const target = document.getElementById('dropzone') as HTMLElement
+        target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+      }
+    },
+    { event, files },
+  )
+}
+
+describe('the Worker under test', () => {
+  it('serves the e2e model: wrangler honoured the --tsconfig mapping of #model/*', async () => {
+    const model = (await (await fetch(`${baseUrl}/v1/model`)).json()) as { version: string }
+    expect(model.version).toBe(card.version)
+    const health = (await (await fetch(`${baseUrl}/healthz`)).json()) as { model: string }
+    expect(health.model).toBe(card.version)
+  })
+})
+
+describe('the page', () => {
+  it('shows the model card: version, classes and validation accuracy', async () => {
+    await withPage(async ({ page }) => {
+      await page.locator('#model').waitFor({ state: 'visible' })
+      const rows = await page.$$eval('#model .model__row', (groups) =>
+        groups.map((g) => [g.querySelector('dt')?.textContent, g.querySelector('dd')?.textContent]),
+      )
+      const value = (term: string) => rows.find(([t]) => t?.startsWith(term))?.[1]
+      expect(value('Version')).toBe(`${card.version.slice(0, 12)}…`)
+      expect(value('Classes')).toBe('Cat and Dog')
+      expect(value('Validation accuracy')).toBe(
+        `${Math.round(card.valAccuracy * 100)}% of ${card.valCount} photos it never trained on`,
+      )
+    })
+  })
+
+  it('labels a real cat photo and a real dog photo chosen together, one card each, sent as they are', async () => {
+    await withPage(async ({ page, uploads }) => {
+      await page.getByLabel('Choose photos').setInputFiles([cat.path, dog.path])
+      const [catCard, dogCard] = await results(page, 2)
+      expect(catCard).toMatchObject({ state: 'done', name: cat.name, label: 'Cat' })
+      expect(dogCard).toMatchObject({ state: 'done', name: dog.name, label: 'Dog' })
+      for (const result of [catCard, dogCard]) {
+        expect(result?.confidence).toMatch(/^(\d+|>99)% confident$/)
+        expect(result?.bars).toHaveLength(card.labels.length)
+        expect(result?.meta).toMatch(new RegExp(`^\\d[\\d,]* ms round trip · Sent .* · model ${card.version.slice(0, 12)}…$`))
+      }
+      expect(await statusText(page)).toBe('2 photos: Cat and Dog.')
+
+      // One request per photo; photos already at most 512 px long are sent byte for byte.
+      expect(uploads).toHaveLength(2)
+      for (const photo of [cat, dog]) {
+        const bytes = readFileSync(photo.path)
+        const header = readImageHeader(bytes)
+        if (Math.max(header.width, header.height) <= 512) {
+          expect(uploads.some((u) => u.equals(bytes)), `${photo.name} sent as is`).toBe(true)
+        }
+      }
+    })
+  })
+
+  it('shrinks a big dropped photo to 512 pixels before sending it, and still labels it', async () => {
+    await withPage(async ({ page, uploads }) => {
+      // A 2000-pixel-wide JPEG made in the page from the dog photo, dropped like a file from the desktop.
+      const big = await page.evaluate(async (base64) => {
+        const source = await createImageBitmap(new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))]))
+        const canvas = document.createElement('canvas')
+        canvas.width = 2000
+        canvas.height = Math.round((2000 * source.height) / source.width)
+        canvas.getContext('2d')?.drawImage(source, 0, 0, canvas.width, canvas.height)
+        const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.95))
+        const bytes = new Uint8Array(await (blob as Blob).arrayBuffer())
+        let binary = ''
+        for (const byte of bytes) binary += String.fromCharCode(byte)
+        return { base64: btoa(binary), width: canvas.width, height: canvas.height, size: bytes.length }
+      }, readFileSync(dog.path).toString('base64'))
+
+      await dropFiles(page, 'drop', [{ name: 'big-dog.jpg', type: 'image/jpeg', base64: big.base64 }])
+      const [result] = await results(page, 1)
+      expect(result).toMatchObject({ state: 'done', label: 'Dog' })
+
+      expect(uploads).toHaveLength(1)
+      const sent = readImageHeader(new Uint8Array(uploads[0] as Buffer))
+      expect(sent.format).toBe('jpeg')
+      expect(Math.max(sent.width, sent.height)).toBe(512)
+      expect(sent.width / sent.height).toBeCloseTo(big.width / big.height, 1)
+      expect(uploads[0]?.length).toBeLessThan(big.size / 4)
+      expect(result?.meta).toContain(`Sent ${sent.width} × ${sent.height}`)
+      expect(result?.meta).toMatch(/\(photo was [\d.]+ (kB|MB)\)/)
+    })
+  })
+
+  it('classifies a pasted image', async () => {
+    await withPage(async ({ page }) => {
+      const base64 = readFileSync(cat.path).toString('base64')
+      await dropFiles(page, 'paste', [{ name: 'image.png', type: 'image/jpeg', base64 }])
+      const [result] = await results(page, 1)
+      expect(result).toMatchObject({ state: 'done', label: 'Cat' })
+      expect(await statusText(page)).toMatch(/^Cat, (\d+|>99)% confident$/)
+    })
+  })
+
+  it('explains a file that is not an image in plain words, never a stack trace', async () => {
+    await withPage(async ({ page, uploads }) => {
+      const text = Buffer.from('Just some notes, not a photo.\n')
+      await page.getByLabel('Choose photos').setInputFiles([
+        { name: 'notes.txt', mimeType: 'text/plain', buffer: text },
+        // Claims to be a JPEG, so the browser sends it and the Worker refuses it (415 problem+json).
+        { name: 'fake.jpg', mimeType: 'image/jpeg', buffer: text },
+      ])
+      const cards = await results(page, 2)
+      for (const result of cards) {
+        expect(result.state).toBe('error')
+        expect(result.error).toBe("That file isn't an image we can read. Try a JPEG, PNG or WebP photo.")
+      }
+      expect(uploads).toHaveLength(1) // the .txt never left the page; the fake JPEG reached the Worker
+      const shown = await page.locator('body').innerText()
+      expect(shown).not.toMatch(/Error:|\bat \w+ \(|UNSUPPORTED_TYPE|problem|stack/i)
+      expect(await statusText(page)).toBe("2 photos. 2 couldn't be classified.")
+    })
+  })
+
+  it('keeps recent results, newest first, across a reload, until cleared', async () => {
+    await withPage(async ({ page }) => {
+      const recent = () => page.$$eval('#recent .recent__label', (items) => items.map((i) => i.textContent ?? ''))
+      expect(await page.locator('#recent-empty').isVisible()).toBe(true)
+
+      await page.getByLabel('Choose photos').setInputFiles(cat.path)
+      await results(page, 1)
+      await page.getByLabel('Choose photos').setInputFiles(dog.path)
+      await page.waitForFunction(() => document.querySelectorAll('#recent .recent__item').length === 2)
+      expect(await recent()).toEqual([expect.stringMatching(/^Dog · /), expect.stringMatching(/^Cat · /)])
+      expect(await page.locator('#recent .recent__thumb').first().getAttribute('src')).toMatch(
+        /^data:image\/jpeg;base64,/,
+      )
+
+      await page.reload()
+      await page.locator('#recent .recent__item').first().waitFor()
+      expect(await recent()).toEqual([expect.stringMatching(/^Dog · /), expect.stringMatching(/^Cat · /)])
+
+      await page.getByRole('button', { name: 'Clear' }).click()
+      expect(await recent()).toEqual([])
+      expect(await page.locator('#recent-empty').isVisible()).toBe(true)
+      await page.reload()
+      expect(await recent()).toEqual([])
+    })
+  })
+
+  it('can be used with the keyboard, and every control has a name', async () => {
+    await withPage(async ({ page }) => {
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('photo')
+      // The focus ring is drawn on the visible button of the (visually hidden) file input.
+      const ring = await page.$eval('label[for="photo"]', (label) => getComputedStyle(label).outlineStyle)
+      expect(ring).toBe('solid')
+      await page.keyboard.press('Tab') // the camera button is hidden on desktops: next is the switch
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('on-device')
+
+      await expect.poll(() => page.getByRole('switch', { name: 'On this device' }).count()).toBe(1)
+      expect(await page.getByRole('button', { name: 'Choose photos' }).count()).toBe(1)
+      expect(await page.getByRole('region', { name: 'Results' }).count()).toBe(1)
+      expect(await page.getByRole('status').count()).toBe(1)
+    })
+  })
+
+  it('on this device: runs the same model in the browser, with the same answer, and keeps working offline', async () => {
+    await withPage(async ({ page, context, uploads }) => {
+      // The server's answer first, to compare.
+      await page.getByLabel('Choose photos').setInputFiles(dog.path)
+      const [server] = await results(page, 1)
+
+      await page.getByRole('switch', { name: 'On this device' }).check()
+      await expect
+        .poll(() => page.locator('#on-device-status').innerText(), { timeout: 20_000 })
+        .toMatch(/^On: photos stay on this device/)
+      expect(await page.locator('#on-device-status').innerText()).toContain(card.version.slice(0, 12))
+
+      await context.setOffline(true)
+      await page.getByLabel('Choose photos').setInputFiles([cat.path, dog.path])
+      const [catHere, dogHere] = await results(page, 2)
+      expect(catHere).toMatchObject({ state: 'done', label: 'Cat' })
+      expect(dogHere).toMatchObject({ state: 'done', label: 'Dog' })
+      expect(dogHere?.meta).toMatch(/ ms on this device · Stayed on this device · model /)
+      // Same graph, same predictor, same wasm decoder as the Worker: the same numbers.
+      expect(dogHere?.bars).toEqual(server?.bars)
+      expect(uploads).toHaveLength(1) // only the first, server-side photo was uploaded
+    })
+  })
+})
+
+describe('screenshots (test-results/e2e/)', () => {
+  for (const [name, options] of [
+    ['desktop-1280x800', DESKTOP],
+    ['phone-360x740', PHONE],
+    ['phone-360x740-dark', { ...PHONE, colorScheme: 'dark' }],
+  ] as const) {
+    it(`${name}: two results, recent list and model card, nothing wider than the screen`, async () => {
+      await withPage(async ({ page }) => {
+        await page.getByLabel('Choose photos').setInputFiles([cat.path, dog.path])
+        await results(page, 2)
+        await page.locator('#model').waitFor({ state: 'visible' })
+        const width = options.viewport?.width ?? 0
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width)
+        if (options.hasTouch) expect(await page.getByText('Take a photo').isVisible()).toBe(true)
+        await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`) })
+        await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}-full.png`), fullPage: true })
+      }, options)
+    })
+  }
+})
