@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseModelCard } from '@whisker/model-core'
 import { decodeImage } from '@whisker/preprocess/node'
 import type { TestProject } from 'vitest/node'
+import { unstable_readConfig } from 'wrangler'
 import type { LabelledPhoto } from './context.ts'
 import { APP_ROOT, DATA_DIR, REPO_ROOT, TEST_MODEL_DIR } from './paths.ts'
 import { encodePng } from './png.ts'
@@ -36,6 +38,17 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('validationPhotos', photos)
   project.provide('validationPng', { ...first, name: first.name.replace(/\.\w+$/, '.png'), base64: b64(png) })
   project.provide('trainerValAccuracy', card.metrics.valAccuracy)
+  project.provide('rateLimit', rateLimitOfDevEnvironment())
+}
+
+/** The `dev` environment's rate-limiting binding, as wrangler reads it: the tests exhaust exactly this. */
+function rateLimitOfDevEnvironment(): { limit: number; period: number } {
+  const config = unstable_readConfig({ config: join(APP_ROOT, 'wrangler.jsonc'), env: 'dev' })
+  // Typed here: wrangler's own declaration of Config comes from a package that is not installed.
+  const ratelimits: { name: string; simple: { limit: number; period: number } }[] = config.ratelimits
+  const binding = ratelimits.find((r) => r.name === 'RATE_LIMITER')
+  if (!binding) throw new Error('wrangler.jsonc env.dev has no RATE_LIMITER in `ratelimits`')
+  return { limit: binding.simple.limit, period: binding.simple.period }
 }
 
 /** All files present and a card the current schema accepts (a model left by an older trainer is retrained). */
@@ -58,6 +71,7 @@ async function trainTestModel(): Promise<void> {
     ['--limit-per-class', '60'],
     ['--epochs', '20'],
     ['--no-cache'], // a test run must not fill the user's embedding cache
+    ['--runs', join(tmpdir(), 'whisker-test-runs')], // nor the repository's runs/
     ['--out', TEST_MODEL_DIR],
   ].flat()
   console.log(`Training the test model into ${TEST_MODEL_DIR} (once; delete the folder to retrain)…`)

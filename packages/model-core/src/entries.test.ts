@@ -68,6 +68,7 @@ describe('the entry points', () => {
         'isBackboneName',
         'isQuantizable',
         'loadBackbone',
+        'readGraph',
         'readModelDir',
         'serializeGraph',
         'toFloat16Bits',

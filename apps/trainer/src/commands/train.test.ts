@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,7 +10,10 @@ import { DEFAULTS } from '../paths.ts'
 
 const run = promisify(execFile)
 const CLI = resolve(import.meta.dirname, '../cli.ts')
-const whisker = (...args: string[]) => run(process.execPath, [CLI, ...args], { timeout: 240_000 })
+/** Every run directory of these tests goes to a temporary folder, never the repository's runs/. */
+const RUNS = mkdtempSync(join(tmpdir(), 'whisker-runs-'))
+const whisker = (...args: string[]) =>
+  run(process.execPath, [CLI, ...args], { timeout: 240_000, env: { ...process.env, WHISKER_RUNS: RUNS } })
 
 describe('whisker train', () => {
   let trainedOut = ''
@@ -57,6 +60,20 @@ describe('whisker train', () => {
     const args = ['--data', DEFAULTS.data, '--limit-per-class', '40', '--epochs', '5', '--hidden', '0']
     const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir, '--out', out)
     expect(stderr).toMatch(/embeddings: 80 of 80 from cache/)
+  })
+
+  it('keeps a run directory with history, split, float32 graph, exported model and validation predictions', async () => {
+    const [id] = readdirSync(RUNS).sort()
+    const runDir = join(RUNS, id!)
+    for (const file of ['run.json', 'history.json', 'history.csv', 'split.json', 'predictions.json']) {
+      expect(existsSync(join(runDir, file))).toBe(true)
+    }
+    const record = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'))
+    expect(record).toMatchObject({ status: 'done', dataset: { labels: ['cat', 'dog'], train: 64, val: 16 } })
+    const float32 = parseModelCard(JSON.parse(await readFile(join(runDir, 'float32', 'card.json'), 'utf8')))
+    expect(float32.quantization).toBe('none')
+    const predictions = JSON.parse(await readFile(join(runDir, 'predictions.json'), 'utf8')) as unknown[]
+    expect(predictions).toHaveLength(16)
   })
 
   it('leaves an existing model alone with --if-missing', async () => {

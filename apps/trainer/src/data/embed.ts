@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import type { Embedder } from '@whisker/model-core/training'
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
+import type { StopSignal } from '../run/interrupt.ts'
 import type { LabelledFile } from './dataset.ts'
 import { contentHash, type EmbeddingCache } from './embedding-cache.ts'
 
@@ -18,6 +19,8 @@ export interface EmbedOptions {
   policy: ResizePolicy
   batchSize: number
   cache: EmbeddingCache
+  /** Checked between batches: a Ctrl-C stops here, with every finished embedding already cached. */
+  stop?: StopSignal
   onProgress?: (done: number) => void
 }
 
@@ -39,6 +42,7 @@ export async function embedFiles(
   const inputLength = options.policy.size * options.policy.size * 3
   let cacheHits = 0
   for (let start = 0; start < files.length; start += options.batchSize) {
+    options.stop?.checkpoint()
     const pixels = new Float32Array(options.batchSize * inputLength)
     const pending: Pending[] = []
     for (const file of files.slice(start, start + options.batchSize)) {

@@ -1,11 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { buildHead, type HeadOptions } from '@whisker/model-core/training'
+import type { StopSignal } from '../run/interrupt.ts'
+import type { EpochRecord } from '../run/records.ts'
+import { seededRandom, shuffledIndices } from './random.ts'
 
 export interface HeadData {
   x: Float32Array
   /** Class index per row. */
   y: Int32Array
+}
+
+/** Everything needed to continue training where an interrupted run stopped. */
+export interface HeadCheckpoint {
+  /** Epochs completed. */
+  epoch: number
+  learningRate: number
+  history: EpochRecord[]
+  weights: SavedTensor[]
+  best: { loss: number; epoch: number; weights: SavedTensor[] }
+}
+
+export interface SavedTensor {
+  shape: number[]
+  data: number[]
 }
 
 export interface FitOptions {
@@ -15,71 +33,118 @@ export interface FitOptions {
   learningRate: number
   /** Stop after this many epochs without a better validation loss; the best epoch's weights are kept. */
   patience: number
+  /** Halve the learning rate after this many epochs without improvement. */
+  plateau: number
   seed: number
-  onEpoch?: (epoch: number, logs: EpochLogs) => void
-}
-
-export interface EpochLogs {
-  loss: number
-  acc: number
-  val_loss: number
-  val_acc: number
+  stop: StopSignal
+  resumeFrom?: HeadCheckpoint
+  onEpoch?: (record: EpochRecord, checkpoint: HeadCheckpoint) => Promise<void> | void
 }
 
 export interface FitResult {
   head: tfl.Sequential
-  history: EpochLogs[]
+  history: EpochRecord[]
   bestEpoch: number
 }
 
-/** Trains the head on cached embeddings with Adam, early stopping and best-weights restore. */
+/**
+ * Trains the head on cached embeddings with Adam, one epoch at a time so that shuffling is seeded
+ * (reproducible runs), the learning rate can drop on a plateau, a checkpoint is written after every
+ * epoch, and Ctrl-C stops cleanly between epochs. The best epoch's weights are restored at the end.
+ */
 export async function fitHead(
   train: HeadData,
   val: HeadData,
   dim: number,
   options: FitOptions,
 ): Promise<FitResult> {
-  const head = buildHead(dim, options.head)
-  head.compile({
-    optimizer: tf.train.adam(options.learningRate),
-    loss: 'categoricalCrossentropy',
-    metrics: ['accuracy'],
-  })
+  const head = buildHead(dim, { ...options.head, seed: options.seed })
   const classes = options.head.classes
-  const [xs, ys, vx, vy] = tf.tidy(() => [
-    tf.tensor2d(train.x, [train.y.length, dim]),
-    tf.oneHot(tf.tensor1d(train.y, 'int32'), classes),
+  const rows = train.y.length
+  const [vx, vy] = tf.tidy(() => [
     tf.tensor2d(val.x, [val.y.length, dim]),
     tf.oneHot(tf.tensor1d(val.y, 'int32'), classes),
   ])
-  const history: EpochLogs[] = []
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: [] as tf.Tensor[] }
-  await head.fit(xs!, ys!, {
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    shuffle: true,
-    validationData: [vx!, vy!],
-    verbose: 0,
-    callbacks: {
-      onEpochEnd: async (epoch, logs) => {
-        const entry = normaliseLogs(logs)
-        history.push(entry)
-        options.onEpoch?.(epoch, entry)
-        if (entry.val_loss < best.loss - 1e-4) {
-          for (const w of best.weights) w.dispose()
-          best = { loss: entry.val_loss, epoch, weights: head.getWeights().map((w) => w.clone()) }
-        } else if (epoch - best.epoch >= options.patience) {
-          head.stopTraining = true
-        }
-      },
-    },
-  })
+  const resumed = options.resumeFrom
+  let learningRate = resumed?.learningRate ?? options.learningRate
+  const history: EpochRecord[] = [...(resumed?.history ?? [])]
+  let best = resumed
+    ? { ...resumed.best, weights: resumed.best.weights.map(toTensor) }
+    : { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: [] as tf.Tensor[] }
+  if (resumed) head.setWeights(resumed.weights.map(toTensor))
+  const compile = () =>
+    head.compile({
+      optimizer: tf.train.adam(learningRate),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    })
+  compile()
+  const random = seededRandom(options.seed)
+  // Replay the shuffles of completed epochs so a resumed run sees the same order as an uninterrupted one.
+  for (let e = 0; e < (resumed?.epoch ?? 0); e++) shuffledIndices(rows, random)
+
+  let sinceBest = 0
+  for (let epoch = resumed?.epoch ?? 0; epoch < options.epochs; epoch++) {
+    options.stop.checkpoint()
+    const started = performance.now()
+    const order = shuffledIndices(rows, random)
+    const [xs, ys] = tf.tidy(() => {
+      const index = tf.tensor1d(order, 'int32')
+      return [
+        tf.gather(tf.tensor2d(train.x, [rows, dim]), index),
+        tf.oneHot(tf.gather(tf.tensor1d(train.y, 'int32'), index), classes),
+      ]
+    })
+    const fitted = await head.fit(xs!, ys!, {
+      epochs: 1,
+      batchSize: options.batchSize,
+      shuffle: false,
+      validationData: [vx!, vy!],
+      verbose: 0,
+    })
+    tf.dispose([xs!, ys!])
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      loss: last(fitted.history.loss),
+      acc: last(fitted.history.acc),
+      val_loss: last(fitted.history.val_loss),
+      val_acc: last(fitted.history.val_acc),
+      lr: learningRate,
+      seconds: (performance.now() - started) / 1000,
+    }
+    history.push(record)
+    if (record.val_loss < best.loss - 1e-4) {
+      tf.dispose(best.weights)
+      best = { loss: record.val_loss, epoch, weights: head.getWeights().map((w) => w.clone()) }
+      sinceBest = 0
+    } else sinceBest++
+    if (sinceBest > 0 && sinceBest % options.plateau === 0) {
+      learningRate /= 2
+      compile()
+    }
+    await options.onEpoch?.(record, {
+      epoch: epoch + 1,
+      learningRate,
+      history,
+      weights: head.getWeights().map(save),
+      best: { loss: best.loss, epoch: best.epoch, weights: best.weights.map(save) },
+    })
+    if (sinceBest >= options.patience) break
+  }
   head.setWeights(best.weights)
-  for (const t of [xs, ys, vx, vy, ...best.weights]) t?.dispose()
+  tf.dispose([vx!, vy!, ...best.weights])
   return { head, history, bestEpoch: best.epoch }
 }
 
-function normaliseLogs(logs: tfl.Logs | undefined): EpochLogs {
-  const read = (key: string) => Number(logs?.[key] ?? Number.NaN)
-  return { loss: read('loss'), acc: read('acc'), val_loss: read('val_loss'), val_acc: read('val_acc') }
+function last(values: (number | tf.Tensor)[] | undefined): number {
+  const value = values?.at(-1)
+  return typeof value === 'number' ? value : Number(value?.dataSync()[0] ?? Number.NaN)
+}
+
+function save(tensor: tf.Tensor): SavedTensor {
+  return { shape: tensor.shape, data: Array.from(tensor.dataSync()) }
+}
+
+function toTensor(saved: SavedTensor): tf.Tensor {
+  return tf.tensor(saved.data, saved.shape)
 }

@@ -1,29 +1,29 @@
-import { writeFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { cp } from 'node:fs/promises'
+import { basename } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { ModelCard, Quantization } from '@whisker/model-core'
 import {
   assembleTransferModel,
-  autoQuantize,
   type BackboneSpec,
-  contentVersion,
   convertLayersModel,
   createEmbedder,
   loadBackbone,
-  type SerializedGraph,
-  serializeGraph,
   writeModelDir,
 } from '@whisker/model-core/training'
 import type { ResizePolicy } from '@whisker/preprocess'
 import { countByLabel, type Dataset, type LabelledFile, readDataset } from '../data/dataset.ts'
-import { type EmbeddedSet, embedFiles } from '../data/embed.ts'
+import { embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
 import { limitPerClass, splitByName } from '../data/split.ts'
 import type { Reporter } from '../report/reporter.ts'
+import type { StopSignal } from '../run/interrupt.ts'
+import { RUN_FILES, type ValidationPrediction } from '../run/records.ts'
+import type { RunDir } from '../run/run-dir.ts'
 import { type BackendChoice, selectBackend } from './backend.ts'
 import { fitTemperature } from './calibrate.ts'
-import { fitHead } from './fit-head.ts'
+import { type CardBase, exportGraph } from './export-graph.ts'
+import { fitHead, type HeadCheckpoint } from './fit-head.ts'
 import type { ClassificationMetrics } from './metrics.ts'
 import { ValidationSet } from './validation-set.ts'
 
@@ -45,9 +45,18 @@ export interface TransferTrainOptions {
   cacheDir: string | false
 }
 
+export interface TrainContext {
+  reporter: Reporter
+  run: RunDir
+  stop: StopSignal
+  /** Head state of an interrupted run being resumed. */
+  resumeFrom?: HeadCheckpoint
+}
+
 export interface TrainSummary {
   card: ModelCard
   metrics: ClassificationMetrics
+  float32: ClassificationMetrics
   wallSeconds: number
   backend: string
 }
@@ -56,16 +65,17 @@ const GRAPH = { input: 'pixels', output: 'probabilities' } as const
 const EMBED_BATCH = 32
 /** Bump when the exporter's numerics change, to invalidate cached embeddings. */
 const EMBEDDING_GRAPH_REVISION = 'g1'
+export const CHECKPOINT_FILE = 'checkpoint.json'
 
-/** Photos → frozen backbone embeddings → trained head → exported, evaluated graph model in `out`. */
+/** Photos → frozen backbone embeddings → trained, calibrated head → exported, evaluated graph model. */
 export async function trainTransfer(
   options: TransferTrainOptions,
-  reporter: Reporter,
+  context: TrainContext,
 ): Promise<TrainSummary> {
+  const { reporter, run, stop } = context
   const started = performance.now()
   const backend = await selectBackend(options.backend)
-  reporter.info(`backend: ${backend.backend}`, { backend: backend.backend, skipped: backend.skipped })
-  for (const s of backend.skipped) reporter.info(`  skipped ${s.choice}: ${s.reason}`)
+  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped })
 
   const dataset = await readDataset(options.data)
   let split = splitByName(dataset.files, options.valSplit, options.seed)
@@ -89,16 +99,32 @@ export async function trainTransfer(
       policy,
       batchSize: EMBED_BATCH,
       cache,
+      stop,
       onProgress: reporter.stage(stage, files.length),
     })
   const train = await embed(split.train, 'embed train')
   const val = await embed(split.val, 'embed val')
   embedder.dispose()
+  const unreadable = [...train.unreadable, ...val.unreadable]
   reporter.info(
     `embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`,
   )
-  for (const u of [...train.unreadable, ...val.unreadable])
-    reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
+  for (const u of unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
+  await run.updateRecord({
+    backend: { name: backend.backend, skipped: backend.skipped },
+    dataset: {
+      root: options.data,
+      labels: dataset.labels,
+      classCounts: countByLabel(dataset.files),
+      train: train.files.length,
+      val: val.files.length,
+      skipped: [...dataset.skipped, ...unreadable],
+    },
+  })
+  await run.writeJson(RUN_FILES.split, {
+    train: train.files.map((f) => f.name),
+    val: val.files.map((f) => f.name),
+  })
 
   const labelIndex = (f: LabelledFile) => dataset.labels.indexOf(f.label)
   const epochProgress = reporter.stage('train head', options.epochs)
@@ -111,74 +137,71 @@ export async function trainTransfer(
       epochs: options.epochs,
       batchSize: options.batchSize,
       learningRate: options.learningRate,
-      patience: 8,
+      patience: 10,
+      plateau: 4,
       seed: options.seed,
-      onEpoch: (epoch, logs) =>
-        epochProgress(epoch + 1, { loss: logs.loss, val_loss: logs.val_loss, val_acc: logs.val_acc }),
+      stop,
+      resumeFrom: context.resumeFrom,
+      onEpoch: async (record, checkpoint) => {
+        epochProgress(record.epoch, { loss: record.loss, val_loss: record.val_loss, val_acc: record.val_acc })
+        await run.writeHistory(checkpoint.history)
+        await run.writeJson(CHECKPOINT_FILE, checkpoint)
+      },
     },
   )
   epochProgress(options.epochs)
   reporter.info(`head: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
 
-  // Calibrate on the float32 head's validation probabilities (same numbers as the float graph).
+  // Calibrate on the float32 head's validation probabilities (the float32 graph computes the same).
   const valTruth = Array.from(val.files, labelIndex)
   const temperature = fitTemperature(headProbabilities(fit.head, val.embeddings, embedder.dim), valTruth)
   reporter.info(`calibration: temperature ${temperature.toFixed(3)}`)
-  const converted = convertLayersModel(assembleTransferModel(backbone, fit.head), {
+  const { nodes, tensors } = convertLayersModel(assembleTransferModel(backbone, fit.head), {
     inputName: GRAPH.input,
     outputName: GRAPH.output,
     normalization: backbone.spec.normalization,
     temperature,
   })
-  const draft = (graph: SerializedGraph, metrics = { valAccuracy: 0, valLogLoss: 0, valCount: 0 }) =>
-    buildCard({
-      graph,
-      metrics,
-      dataset,
-      policy,
-      backbone: backbone.spec,
-      options,
-      temperature,
-      train,
-      val,
-      epochs: fit.history.length,
-    })
-  const validation = await ValidationSet.load(val.files, dataset.labels, policy)
-  const score = async (graph: SerializedGraph) => validation.score({ ...graph, card: await draft(graph) })
-
-  let graph: SerializedGraph
-  if (options.quantization === 'auto') {
-    const progress = reporter.stage('quantize', 1)
-    const auto = await autoQuantize(converted.nodes, converted.tensors, {
-      maxAccuracyDrop: 0.002,
-      evaluate: async (candidate) => (await score(candidate)).accuracy,
-      probe: async (candidate) =>
-        validation.probabilities({ ...candidate, card: await draft(candidate) }, 32),
-    })
-    progress(1)
-    reporter.info(
-      `quantization: ${auto.uint8Tensors} tensors uint8, ${auto.float16Tensors} float16 ` +
-        `(accuracy ${(auto.accuracy * 100).toFixed(2)} % vs ${(auto.referenceAccuracy * 100).toFixed(2)} % float16; ${auto.evaluations} evaluations)`,
-    )
-    graph = auto.graph
-  } else graph = serializeGraph(converted.nodes, converted.tensors, options.quantization)
-
-  // Validation metrics come from the exported, quantized graph through the one predictor: the numbers
-  // describe what is served, not the float32 Layers model.
-  const metrics = await score(graph)
-  const wallSeconds = (performance.now() - started) / 1000
-  const card = await draft(graph, {
-    valAccuracy: metrics.accuracy,
-    valLogLoss: metrics.logLoss,
-    valCount: metrics.count,
+  const base = cardBase({
+    dataset,
+    policy,
+    backbone: backbone.spec,
+    options,
+    temperature,
+    train: train.files,
+    valCount: val.files.length,
+    epochs: fit.history.length,
   })
-  card.training.wallSeconds = Math.round(wallSeconds * 10) / 10
-  await writeModelDir(options.out, { ...graph, card })
-  await writeFile(
-    join(options.out, 'split.json'),
-    JSON.stringify({ train: train.files.map((f) => f.name), val: val.files.map((f) => f.name) }),
-  )
-  return { card, metrics, wallSeconds, backend: backend.backend }
+  const validation = await ValidationSet.load(val.files, dataset.labels, policy)
+
+  // The float32 graph is the run's re-export source (`whisker export`) and the accuracy reference.
+  const float32 = await exportGraph(nodes, tensors, base, 'none', validation, reporter)
+  await writeModelDir(run.file(RUN_FILES.float32), { ...float32.graph, card: float32.card })
+  const exported =
+    options.quantization === 'none'
+      ? float32
+      : await exportGraph(
+          nodes,
+          tensors,
+          base,
+          options.quantization,
+          validation,
+          reporter,
+          float32.metrics.accuracy,
+        )
+  const wallSeconds = (performance.now() - started) / 1000
+  exported.card.training.wallSeconds = Math.round(wallSeconds * 10) / 10
+  await writeModelDir(run.file(RUN_FILES.model), { ...exported.graph, card: exported.card })
+  await run.writeJson(RUN_FILES.predictions, predictionsOf(val.files, exported.probabilities, labelIndex))
+  await writeModelDir(options.out, { ...exported.graph, card: exported.card })
+  await cp(run.file(RUN_FILES.split), `${options.out}/${RUN_FILES.split}`)
+  return {
+    card: exported.card,
+    metrics: exported.metrics,
+    float32: float32.metrics,
+    wallSeconds,
+    backend: backend.backend,
+  }
 }
 
 /** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
@@ -187,25 +210,21 @@ function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
 }
 
 interface CardInputs {
-  graph: SerializedGraph
-  metrics: ModelCard['metrics']
   dataset: Dataset
   policy: ResizePolicy
   backbone: BackboneSpec
   options: TransferTrainOptions
   temperature: number
-  train: EmbeddedSet
-  val: EmbeddedSet
+  train: LabelledFile[]
+  valCount: number
   epochs: number
 }
 
-async function buildCard(inputs: CardInputs): Promise<ModelCard> {
-  const { graph, metrics, dataset, policy, backbone, options } = inputs
+function cardBase(inputs: CardInputs): CardBase {
+  const { dataset, policy, backbone, options } = inputs
   return {
     schemaVersion: 1,
     name: `whisker-${dataset.labels.join('-')}`,
-    version: await contentVersion(graph),
-    createdAt: new Date().toISOString(),
     labels: dataset.labels,
     input: { shape: [policy.size, policy.size, 3], resize: policy, normalization: backbone.normalization },
     architecture: {
@@ -215,19 +234,30 @@ async function buildCard(inputs: CardInputs): Promise<ModelCard> {
         options.hidden > 0 ? `dense(${options.hidden}, relu) → dropout → dense(softmax)` : 'dense(softmax)',
     },
     graph: GRAPH,
-    quantization: options.quantization,
     calibration: { temperature: inputs.temperature, fittedOn: 'validation split' },
-    metrics,
     training: {
       dataset: basename(options.data),
-      classCounts: countByLabel(inputs.train.files),
-      trainCount: inputs.train.files.length,
-      valCount: inputs.val.files.length,
+      classCounts: countByLabel(inputs.train),
+      trainCount: inputs.train.length,
+      valCount: inputs.valCount,
       epochs: inputs.epochs,
       seed: options.seed,
       wallSeconds: 0,
     },
   }
+}
+
+function predictionsOf(
+  files: readonly LabelledFile[],
+  probabilities: readonly Float32Array[],
+  labelIndex: (f: LabelledFile) => number,
+): ValidationPrediction[] {
+  return files.map((f, i) => ({
+    name: f.name,
+    path: f.path,
+    truth: labelIndex(f),
+    probabilities: Array.from(probabilities[i]!),
+  }))
 }
 
 /** The float32 head's probabilities for embeddings (rows of `dim`). */

@@ -8,6 +8,8 @@ export interface HeadOptions {
   /** L2 penalty on the head's kernels. */
   l2: number
   classes: number
+  /** Seeds weight initialisation and dropout, so a run is reproducible. */
+  seed?: number
 }
 
 export const DEFAULT_HEAD: Omit<HeadOptions, 'classes'> = { hidden: 64, dropout: 0.4, l2: 1e-3 }
@@ -23,10 +25,11 @@ export function buildHead(inputDim: number, options: HeadOptions): tfl.Sequentia
         units: options.hidden,
         activation: 'relu',
         kernelRegularizer: regularizer,
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: options.seed }),
         name: 'head_hidden',
       }),
     )
-    head.add(tfl.layers.dropout({ rate: options.dropout, name: 'head_dropout' }))
+    head.add(tfl.layers.dropout({ rate: options.dropout, seed: options.seed, name: 'head_dropout' }))
   }
   head.add(
     tfl.layers.dense({
@@ -34,6 +37,9 @@ export function buildHead(inputDim: number, options: HeadOptions): tfl.Sequentia
       units: options.classes,
       activation: 'softmax',
       kernelRegularizer: regularizer,
+      kernelInitializer: tfl.initializers.glorotUniform({
+        seed: options.seed === undefined ? undefined : options.seed + 1,
+      }),
       name: 'head_output',
     }),
   )

@@ -17,7 +17,9 @@ export {
   toFloat16Bits,
   uint8ChannelError,
 } from './quantize.ts'
+export { readGraph } from './read-graph.ts'
 export { contentVersion, type SerializedGraph, serializeGraph } from './serialize.ts'
+export type { NamedTensor } from './weights.ts'
 
 /** Layers model → graph model with one storage format for every tensor, in memory. */
 export function exportGraphModel(

@@ -77,3 +77,23 @@ describe('contentVersion', () => {
     expect(new Set(versions).size).toBe(3)
   })
 })
+
+describe('readGraph', () => {
+  it('gives back exactly the nodes and tensors of a float32 export', async () => {
+    const { readGraph } = await import('./read-graph.ts')
+    const nodes = [{ name: 'w', op: 'Const' }]
+    const tensors = [
+      {
+        name: 'w',
+        shape: [2, 10],
+        dtype: 'float32' as const,
+        data: Float32Array.from({ length: 20 }, (_, i) => i / 7),
+      },
+      { name: 'axes', shape: [2], dtype: 'int32' as const, data: new Int32Array([1, 2]) },
+    ]
+    const graph = serializeGraph(nodes, tensors, 'none')
+    const back = readGraph(graph.modelJson, graph.weights)
+    expect(back.nodes).toEqual(nodes)
+    expect(back.tensors).toEqual(tensors)
+  })
+})
