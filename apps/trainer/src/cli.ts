@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { evaluateCommand } from './commands/evaluate.ts'
+import { exportCommand } from './commands/export.ts'
+import { predictCommand } from './commands/predict.ts'
 import { trainCommand } from './commands/train.ts'
 
 const program = new Command('whisker')
   .description('Whisker: labelled photos in, a small fast image classifier at the edge out.')
   .showHelpAfterError()
   .addCommand(trainCommand())
+  .addCommand(evaluateCommand())
+  .addCommand(predictCommand())
+  .addCommand(exportCommand())
 
 try {
   await program.parseAsync()

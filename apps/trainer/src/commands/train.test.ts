@@ -76,6 +76,26 @@ describe('whisker train', () => {
     expect(predictions).toHaveLength(16)
   })
 
+  it('re-exports a finished run with another quantization, measured again on its validation split', async () => {
+    const [id] = readdirSync(RUNS).sort()
+    const out = await mkdtemp(join(tmpdir(), 'whisker-export-'))
+    const { stdout } = await whisker(
+      'export',
+      '--run',
+      join(RUNS, id!),
+      '--quantize',
+      'float16',
+      '--out',
+      out,
+    )
+    expect(stdout).toMatch(/validation accuracy: \d+\.\d\d % \(float32 \d+\.\d\d %\)/)
+    const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
+    const trained = parseModelCard(JSON.parse(await readFile(join(trainedOut, 'card.json'), 'utf8')))
+    expect(card.quantization).toBe('float16')
+    expect(card.version).not.toBe(trained.version)
+    expect(card.metrics.valCount).toBe(16)
+  })
+
   it('leaves an existing model alone with --if-missing', async () => {
     const { stdout } = await whisker('train', '--if-missing', '--out', trainedOut)
     expect(stdout).toMatch(/already exists/)

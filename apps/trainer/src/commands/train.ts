@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Quantization } from '@whisker/model-core'
-import { DEFAULT_BACKBONE } from '@whisker/model-core/training'
+import { type BackboneName, DEFAULT_BACKBONE } from '@whisker/model-core/training'
 import { Command, Option } from 'commander'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
 import { DEFAULTS } from '../paths.ts'
@@ -24,7 +24,12 @@ export function trainCommand(): Command {
     )
     .option('--out <dir>', 'where the exported model goes', DEFAULTS.out)
     .option('--runs <dir>', 'where run directories (history, checkpoints, report) go', DEFAULTS.runs)
-    .option('--backbone <name|path>', 'pretrained backbone (registry name or folder)', DEFAULT_BACKBONE)
+    .addOption(
+      new Option('--preset <name>', 'fast: MobileNetV2 α0.35, edge latency first; accurate: MobileNet v1 1.0')
+        .choices(Object.keys(PRESETS))
+        .default('fast'),
+    )
+    .option('--backbone <name|path>', 'pretrained backbone (registry name or folder); overrides --preset')
     .option('--models <dir>', 'folder of pretrained backbones (WHISKER_MODELS)', DEFAULTS.models)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'))
     .option('--epochs <n>', 'maximum epochs for the head', positiveInt, 60)
@@ -54,7 +59,7 @@ async function newRun(flags: TrainFlags, out: string) {
   const options: TransferTrainOptions = {
     data: resolve(flags.data),
     out,
-    backbone: flags.backbone,
+    backbone: flags.backbone ?? PRESETS[flags.preset].backbone,
     modelsDir: flags.models,
     backend: flags.backend,
     epochs: flags.epochs,
@@ -139,11 +144,18 @@ class NothingToResumeError extends Error {
 
 const percent = (v: number) => `${(v * 100).toFixed(2)} %`
 
+/** Named starting points; every flag still overrides what a preset chooses. */
+export const PRESETS = {
+  fast: { backbone: DEFAULT_BACKBONE },
+  accurate: { backbone: 'mobilenet_v1_1.0_pw12' },
+} as const satisfies Record<string, { backbone: BackboneName }>
+
 interface TrainFlags {
   data: string
   out: string
   runs: string
-  backbone: string
+  preset: keyof typeof PRESETS
+  backbone?: string
   models: string
   backend: BackendChoice
   epochs: number
