@@ -41,7 +41,10 @@ function onDeviceModel(dir: string): Plugin {
       server.middlewares.use('/model', (req, res, next) => {
         const file = MODEL_FILES.find((name) => req.url === `/${name}`)
         if (!present || file === undefined) return next()
-        res.setHeader('content-type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream')
+        res.setHeader(
+          'content-type',
+          file.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        )
         res.end(readFileSync(resolve(dir, file)))
       })
     },

@@ -20,7 +20,7 @@ export function findChromium(): string {
   }
   throw new Error(
     'The end-to-end tests need Chromium and found none (looked for /usr/bin/chromium, then chromium and ' +
-      'chromium-browser on PATH). Install Debian\'s package: apt-get install chromium. ' +
+      "chromium-browser on PATH). Install Debian's package: apt-get install chromium. " +
       '(playwright-core never downloads browsers.)',
   )
 }

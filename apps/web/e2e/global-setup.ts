@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parseModelCard as parseFullCard } from '@whisker/model-core'
 import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
 import { findChromium } from './chromium.ts'
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   await mkdir(E2E_DIR, { recursive: true })
   await mkdir(ARTIFACTS_DIR, { recursive: true })
-  if (!existsSync(join(E2E_MODEL_DIR, 'card.json'))) await trainModel()
+  if (!(await usableModel())) await trainModel()
 
   const card = JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')) as {
     version: string
@@ -58,6 +59,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => worker.stop()
 }
 
+/** All files there and a card the current schema accepts (a model left by an older trainer is retrained). */
+async function usableModel(): Promise<boolean> {
+  const files = ['model.json', 'weights.bin', 'card.json', 'split.json']
+  if (!files.every((file) => existsSync(join(E2E_MODEL_DIR, file)))) return false
+  try {
+    parseFullCard(JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')))
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** `vite build` of the page into .e2e/dist, carrying the e2e model at /model/ for the on-device switch. */
 async function buildPage(): Promise<void> {
   const previous = process.env.WHISKER_WEB_MODEL_DIR
@@ -75,7 +88,7 @@ async function buildPage(): Promise<void> {
   }
 }
 
-/** The real trainer CLI, small settings: a few seconds. Writes card.json last, so its presence means done. */
+/** The real trainer CLI, small settings: a few seconds. */
 async function trainModel(): Promise<void> {
   const args = [
     join(REPO_ROOT, 'apps/trainer/src/cli.ts'),

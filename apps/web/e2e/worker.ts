@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { realpathSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -58,11 +58,15 @@ const isAlive = (pid: number): boolean => {
  */
 export async function startWorker(options: { tsconfig: string; assets: string }): Promise<RunningWorker> {
   const [port, inspectorPort] = [await freePort(), await freePort()]
+  const state = join(E2E_DIR, 'wrangler-state')
+  await rm(state, { recursive: true, force: true })
   const wrangler = realpathSync(join(REPO_ROOT, 'node_modules/.bin/wrangler'))
   const args = [
     wrangler,
     'dev',
     ['--config', join(WORKER_ROOT, 'wrangler.jsonc')],
+    // The Worker's local environment (rate limiter binding, vars); a bare `wrangler dev` refuses to start.
+    ['--env', 'dev'],
     ['--tsconfig', options.tsconfig],
     // Overrides assets.directory only; run_worker_first and the rest still come from wrangler.jsonc.
     ['--assets', options.assets],
@@ -70,6 +74,8 @@ export async function startWorker(options: { tsconfig: string; assets: string })
     ['--port', String(port)],
     ['--inspector-port', String(inspectorPort)],
     ['--show-interactive-dev-session=false'],
+    // Local state (the result cache, the rate limiter) in our scratch folder, fresh for every run.
+    ['--persist-to', state],
   ].flat()
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: WORKER_ROOT,
@@ -105,7 +111,11 @@ export async function startWorker(options: { tsconfig: string; assets: string })
   return worker
 }
 
-async function waitForHealth(worker: RunningWorker, exited: Promise<void>, timeoutMs = 90_000): Promise<void> {
+async function waitForHealth(
+  worker: RunningWorker,
+  exited: Promise<void>,
+  timeoutMs = 90_000,
+): Promise<void> {
   let gone = false
   void exited.then(() => {
     gone = true
@@ -113,6 +123,11 @@ async function waitForHealth(worker: RunningWorker, exited: Promise<void>, timeo
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (gone) throw new Error(`wrangler dev exited before it was ready:\n${worker.output()}`)
+    // wrangler dev stays up after a build error, waiting for an edit: fail now, with its message.
+    if (/Build failed|\[ERROR\]/.test(worker.output())) {
+      await sleep(500) // let the rest of the message arrive
+      throw new Error(`wrangler dev could not build the Worker:\n${worker.output()}`)
+    }
     try {
       const response = await fetch(`${worker.url}/healthz`, { signal: AbortSignal.timeout(10_000) })
       if (response.ok) return

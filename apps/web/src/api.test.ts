@@ -3,10 +3,10 @@ import {
   type ClientOptions,
   classify,
   getModelCard,
+  MAX_UPLOAD_BYTES,
   parseClassification,
   parseModelCard,
   parseProblem,
-  MAX_UPLOAD_BYTES,
   precheckImage,
   precheckUpload,
   ShapeError,
@@ -160,7 +160,7 @@ describe('precheckImage', () => {
 })
 
 describe('precheckUpload', () => {
-  it('stops what is still over the Worker\'s 10 MiB limit after downscaling', () => {
+  it("stops what is still over the Worker's 10 MiB limit after downscaling", () => {
     expect(precheckUpload({ size: MAX_UPLOAD_BYTES })).toBeUndefined()
     expect(precheckUpload({ size: MAX_UPLOAD_BYTES + 1 })).toBe('TOO_MANY_BYTES')
   })

@@ -55,6 +55,8 @@ export type ApiError =
       readonly code?: string
       readonly title?: string
       readonly detail?: string
+      /** In a batch, which image (0-based, in field order) the problem is about. */
+      readonly index?: number
     }
   /** A success status whose body is not the JSON shape this client expects. */
   | { readonly kind: 'bad-response'; readonly status: number; readonly reason: string }
@@ -84,10 +86,12 @@ export interface ClientOptions {
 /** The JSON did not have the expected shape; `path` names the first offending field. */
 export class ShapeError extends Error {
   readonly path: string
+  readonly expected: string
   constructor(path: string, expected: string) {
     super(`${path} should be ${expected}`)
     this.name = 'ShapeError'
     this.path = path
+    this.expected = expected
   }
 }
 
@@ -116,6 +120,22 @@ function probability(value: unknown, path: string): number {
 function list(value: unknown, path: string): unknown[] {
   if (!Array.isArray(value) || value.length === 0) throw new ShapeError(path, 'a non-empty array')
   return value
+}
+
+/** Validates the answer to a multipart batch: one classification per image, in field order. */
+export function parseClassificationBatch(body: unknown, count: number): Classification[] {
+  if (!Array.isArray(body)) throw new ShapeError('body', 'an array')
+  if (body.length !== count) throw new ShapeError('body', `${count} classifications, one per image`)
+  return body.map((item, i) => {
+    try {
+      return parseClassification(item)
+    } catch (error) {
+      if (error instanceof ShapeError) {
+        throw new ShapeError(error.path === 'body' ? `[${i}]` : `[${i}].${error.path}`, error.expected)
+      }
+      throw error
+    }
+  })
 }
 
 /** Validates a `POST /v1/classify` success body and keeps only the known fields. Throws {@link ShapeError}. */
@@ -176,14 +196,20 @@ export function parseModelCard(body: unknown): ModelCard {
  * not strings are left out, and the HTTP status always wins over a `status` member in the body.
  */
 export function parseProblem(body: unknown, status: number): ApiError & { kind: 'problem' } {
-  const problem: { kind: 'problem'; status: number; code?: string; title?: string; detail?: string } = {
-    kind: 'problem',
-    status,
-  }
+  const problem: {
+    kind: 'problem'
+    status: number
+    code?: string
+    title?: string
+    detail?: string
+    index?: number
+  } = { kind: 'problem', status }
   if (!isObject(body)) return problem
   if (typeof body.code === 'string' && body.code !== '') problem.code = body.code
   if (typeof body.title === 'string' && body.title !== '') problem.title = body.title
   if (typeof body.detail === 'string' && body.detail !== '') problem.detail = body.detail
+  if (typeof body.index === 'number' && Number.isInteger(body.index) && body.index >= 0)
+    problem.index = body.index
   return problem
 }
 
@@ -267,6 +293,24 @@ export function classify(image: Blob, options: ClientOptions = {}): Promise<Outc
     body: image,
   }
   return request('/v1/classify', init, parseClassification, options)
+}
+
+/** The Worker's limit on images per multipart request (apps/edge-api/src/config.ts). */
+export const MAX_IMAGES_PER_REQUEST = 16
+
+/**
+ * `POST /v1/classify` as `multipart/form-data`, one `image` file field per photo: one round trip for many
+ * photos (and one request against the rate limit). The answer is one classification per image, in order.
+ * One image the Worker refuses fails the whole request; its problem then carries that image's `index`.
+ */
+export function classifyBatch(
+  images: readonly { readonly blob: Blob; readonly name: string }[],
+  options: ClientOptions = {},
+): Promise<Outcome<Classification[]>> {
+  const form = new FormData()
+  for (const image of images) form.append('image', image.blob, image.name || 'photo')
+  const init: RequestInit = { method: 'POST', headers: { accept: ACCEPT }, body: form }
+  return request('/v1/classify', init, (body) => parseClassificationBatch(body, images.length), options)
 }
 
 /** `GET /v1/model`: the model card of the model the Worker is serving. */

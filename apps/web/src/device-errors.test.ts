@@ -10,7 +10,10 @@ describe('deviceProblem', () => {
       status: 415,
       code: 'UNSUPPORTED_TYPE',
     })
-    expect(deviceProblem(new CorruptImageError('truncated'))).toMatchObject({ status: 400, code: 'CORRUPT_IMAGE' })
+    expect(deviceProblem(new CorruptImageError('truncated'))).toMatchObject({
+      status: 400,
+      code: 'CORRUPT_IMAGE',
+    })
     expect(deviceProblem(new PixelBudgetError(10_000, 5_000, 16_000_000))).toMatchObject({
       status: 422,
       code: 'TOO_MANY_PIXELS',
@@ -18,7 +21,9 @@ describe('deviceProblem', () => {
   })
 
   it('so people read the same words as when the server refuses the photo', () => {
-    expect(messageFor(deviceProblem(new UnsupportedImageTypeError('GIF')))).toBe(PROBLEM_MESSAGES.UNSUPPORTED_TYPE)
+    expect(messageFor(deviceProblem(new UnsupportedImageTypeError('GIF')))).toBe(
+      PROBLEM_MESSAGES.UNSUPPORTED_TYPE,
+    )
   })
 
   it('reports anything else as the model failing to run on this device', () => {

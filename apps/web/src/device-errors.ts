@@ -9,7 +9,8 @@ const STATUS: Readonly<Record<ProblemCode, number>> = {
   TOO_MANY_PIXELS: 422,
 }
 
-const isProblemCode = (code: unknown): code is ProblemCode => typeof code === 'string' && Object.hasOwn(STATUS, code)
+const isProblemCode = (code: unknown): code is ProblemCode =>
+  typeof code === 'string' && Object.hasOwn(STATUS, code)
 
 /**
  * An error thrown while classifying on this device, as the same {@link ApiError} the Worker would have

@@ -34,12 +34,24 @@ describe('planUpload', () => {
       width: 512,
       height: 384,
     })
-    expect(planUpload({ width: 513, height: 10 }, 'image/png')).toEqual({ kind: 'encode', width: 512, height: 10 })
+    expect(planUpload({ width: 513, height: 10 }, 'image/png')).toEqual({
+      kind: 'encode',
+      width: 512,
+      height: 10,
+    })
   })
 
   it('re-encodes, at its own size, a small image the Worker could not read', () => {
-    expect(planUpload({ width: 320, height: 240 }, 'image/gif')).toEqual({ kind: 'encode', width: 320, height: 240 })
-    expect(planUpload({ width: 300, height: 400 }, 'image/heic')).toEqual({ kind: 'encode', width: 300, height: 400 })
+    expect(planUpload({ width: 320, height: 240 }, 'image/gif')).toEqual({
+      kind: 'encode',
+      width: 320,
+      height: 240,
+    })
+    expect(planUpload({ width: 300, height: 400 }, 'image/heic')).toEqual({
+      kind: 'encode',
+      width: 300,
+      height: 400,
+    })
     expect(planUpload({ width: 300, height: 400 }, '')).toEqual({ kind: 'encode', width: 300, height: 400 })
   })
 

@@ -111,6 +111,10 @@ describe('describeClassification', () => {
     expect(describeClassification(answer, 120, 'device').timing).toBe('120 ms on this device')
   })
 
+  it('says when the round trip carried several photos', () => {
+    expect(describeClassification(answer, 210, 'server', 3).timing).toBe('210 ms round trip for 3 photos')
+  })
+
   it('does not reorder the predictions it was given', () => {
     describeClassification(answer, 10)
     expect(answer.predictions.map((p) => p.label)).toEqual(['cat', 'dog', 'red_fox'])
@@ -141,21 +145,29 @@ describe('formatDate and formatClock', () => {
 
 describe('describeUpload', () => {
   it('shows what a downscaled photo cost against the original', () => {
-    const upload = { originalBytes: 3_140_000, sentBytes: 48_400, sent: { width: 512, height: 384 }, reencoded: true }
+    const upload = {
+      originalBytes: 3_140_000,
+      sentBytes: 48_400,
+      sent: { width: 512, height: 384 },
+      reencoded: true,
+    }
     expect(describeUpload(upload)).toBe('Sent 512 × 384, 48 kB (photo was 3.1 MB)')
   })
 
   it('shows a photo sent as it was, with or without a known size', () => {
     expect(
-      describeUpload({ originalBytes: 24_000, sentBytes: 24_000, sent: { width: 500, height: 374 }, reencoded: false }),
+      describeUpload({
+        originalBytes: 24_000,
+        sentBytes: 24_000,
+        sent: { width: 500, height: 374 },
+        reencoded: false,
+      }),
     ).toBe('Sent 500 × 374, 24 kB')
     expect(describeUpload({ originalBytes: 24_000, sentBytes: 24_000, reencoded: false })).toBe('Sent 24 kB')
   })
 
-  it('says nothing was sent when the photo was classified on this device', () => {
-    expect(describeUpload({ originalBytes: 1, sentBytes: 1, reencoded: false }, 'device')).toBe(
-      'Stayed on this device',
-    )
+  it('says nothing when the photo was classified on this device', () => {
+    expect(describeUpload({ originalBytes: 1, sentBytes: 1, reencoded: false }, 'device')).toBeUndefined()
   })
 })
 
@@ -184,10 +196,12 @@ describe('describeModelCard', () => {
       { term: 'Classes (3)', value: 'Cat, Dog, and Red fox' },
       { term: 'Validation accuracy', value: 'Not measured' },
     ])
-    expect(describeModelCard({ labels: ['a', 'b'], version: 'v', metrics: { valAccuracy: 0.5 } })[2]).toEqual({
-      term: 'Validation accuracy',
-      value: '50%',
-    })
+    expect(describeModelCard({ labels: ['a', 'b'], version: 'v', metrics: { valAccuracy: 0.5 } })[2]).toEqual(
+      {
+        term: 'Validation accuracy',
+        value: '50%',
+      },
+    )
   })
 })
 

@@ -39,8 +39,12 @@ export function formatBytes(bytes: number): string {
 export function formatDate(iso: string): string | undefined {
   const time = Date.parse(iso)
   if (Number.isNaN(time)) return undefined
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
-    .format(time)
+  return new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(time)
 }
 
 /** A time of day for the recent list, e.g. `14:05`, in the reader's own time zone unless one is given. */
@@ -81,10 +85,15 @@ export interface ResultView {
   readonly versionFull: string
 }
 
+/**
+ * `latencyMs` is the round trip of the request that carried the photo (or the time on this device);
+ * `batchSize` is how many photos that request carried.
+ */
 export function describeClassification(
   result: Classification,
   latencyMs: number,
   where: Where = 'server',
+  batchSize = 1,
 ): ResultView {
   const label = formatLabel(result.label)
   const confidence = formatPercent(result.confidence)
@@ -103,18 +112,31 @@ export function describeClassification(
     summary: `${label}, ${confidence} confident`,
     bars,
     latency,
-    timing: where === 'server' ? `${latency} round trip` : `${latency} on this device`,
+    timing:
+      where === 'device'
+        ? `${latency} on this device`
+        : batchSize > 1
+          ? `${latency} round trip for ${batchSize} photos`
+          : `${latency} round trip`,
     version: shortVersion(result.model.version),
     versionFull: result.model.version,
   }
 }
 
-/** What was sent, to show the data saved: `Sent 512 × 384, 48 kB (photo was 3.1 MB)`. */
+/**
+ * What was sent, to show the data saved: `Sent 512 × 384, 48 kB (photo was 3.1 MB)`; nothing when the
+ * photo was classified on this device (the timing already says so).
+ */
 export function describeUpload(
-  upload: { readonly originalBytes: number; readonly sentBytes: number; readonly sent?: Size; readonly reencoded: boolean },
+  upload: {
+    readonly originalBytes: number
+    readonly sentBytes: number
+    readonly sent?: Size
+    readonly reencoded: boolean
+  },
   where: Where = 'server',
-): string {
-  if (where === 'device') return 'Stayed on this device'
+): string | undefined {
+  if (where === 'device') return undefined
   const size = upload.sent === undefined ? '' : ` ${upload.sent.width} × ${upload.sent.height},`
   const sent = `Sent${size} ${formatBytes(upload.sentBytes)}`
   return upload.reencoded ? `${sent} (photo was ${formatBytes(upload.originalBytes)})` : sent
@@ -164,7 +186,9 @@ export function summarizeBatch(items: readonly BatchItem[], single?: string): st
   const labels = items.flatMap((item) => (item.ok ? [formatLabel(item.label)] : []))
   const failed = items.length - labels.length
   const photos = items.length === 1 ? '1 photo' : `${items.length} photos`
-  const parts = [labels.length > 0 ? `${photos}: ${new Intl.ListFormat('en-GB').format(labels)}.` : `${photos}.`]
+  const parts = [
+    labels.length > 0 ? `${photos}: ${new Intl.ListFormat('en-GB').format(labels)}.` : `${photos}.`,
+  ]
   if (failed > 0) parts.push(failed === 1 ? "1 couldn't be classified." : `${failed} couldn't be classified.`)
   return parts.join(' ')
 }

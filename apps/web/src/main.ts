@@ -1,7 +1,19 @@
 import './styles.css'
-import { type Classification, classify, getModelCard, type ModelCard, type Outcome, precheckImage, precheckUpload } from './api.ts'
-import { CONCURRENCY, MAX_BATCH, mapLimited, takeFiles } from './batch.ts'
-import { prepareUpload } from './downscale.ts'
+import {
+  type ApiError,
+  type Classification,
+  classify,
+  classifyBatch,
+  getModelCard,
+  MAX_IMAGES_PER_REQUEST,
+  MAX_UPLOAD_BYTES,
+  type ModelCard,
+  type Outcome,
+  precheckImage,
+  precheckUpload,
+} from './api.ts'
+import { CONCURRENCY, classifyInBatches, MAX_BATCH, mapLimited, packBatches, takeFiles } from './batch.ts'
+import { prepareUpload, type Upload } from './downscale.ts'
 import {
   type BatchItem,
   describeClassification,
@@ -11,7 +23,14 @@ import {
   shortVersion,
   summarizeBatch,
 } from './format.ts'
-import { addRecent, loadRecent, type RecentEntry, type RecentStorage, saveRecent, type Where } from './history.ts'
+import {
+  addRecent,
+  loadRecent,
+  type RecentEntry,
+  type RecentStorage,
+  saveRecent,
+  type Where,
+} from './history.ts'
 import { leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
 import type { DeviceClassifier } from './on-device.ts'
 import {
@@ -55,7 +74,7 @@ let serverCard: ModelCard | undefined
 function deviceReadyText(classifier: DeviceClassifier): string {
   const parts = [
     `On: photos stay on this device and it works offline (model ${shortVersion(classifier.card.version)},`,
-    `${formatBytes(classifier.modelBytes)}, tfjs ${classifier.backend}).`,
+    `${formatBytes(classifier.modelBytes)}, tfjs ${classifier.backend}${classifier.decoder === 'browser' ? ', browser decoder' : ''}).`,
   ]
   if (serverCard !== undefined && serverCard.version !== classifier.card.version) {
     parts.push(`The server runs a different model (${shortVersion(serverCard.version)}).`)
@@ -122,9 +141,20 @@ interface Batch {
 
 let batch: Batch | undefined
 
+/** A photo ready to classify: checked, downscaled, previewed. */
+interface Prepared {
+  readonly file: File
+  readonly card: ResultCard
+  readonly upload: Upload
+}
+
 type Finished = { ok: true; entry: RecentEntry; summary: string } | { ok: false; message: string }
 
-function classifyOnServer(image: Blob, signal: AbortSignal): Promise<Outcome<Classification>> {
+/** Room left in a request for multipart headers. */
+const BATCH_BYTES = MAX_UPLOAD_BYTES - 64 * 1024
+
+/** A request that gives up after {@link TIMEOUT_MS} or when `signal` (a newer batch) aborts it. */
+function withTimeout<T>(signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()
   const cancel = () => controller.abort(signal.reason)
   signal.addEventListener('abort', cancel, { once: true })
@@ -132,52 +162,94 @@ function classifyOnServer(image: Blob, signal: AbortSignal): Promise<Outcome<Cla
     () => controller.abort(new DOMException('No answer in time', 'TimeoutError')),
     TIMEOUT_MS,
   )
-  return classify(image, { signal: controller.signal }).finally(() => {
+  return call(controller.signal).finally(() => {
     clearTimeout(timer)
     signal.removeEventListener('abort', cancel)
   })
 }
 
-async function classifyOne(
-  file: File,
-  card: ResultCard,
-  signal: AbortSignal,
-  place: { where: Where; device?: DeviceClassifier },
-): Promise<Finished> {
-  const fail = (message: string): Finished => {
-    card.error(message)
-    return { ok: false, message }
+/** One photo as a raw body (what older clients and curl send); several as one multipart request. */
+async function sendToServer(photos: Prepared[], signal: AbortSignal): Promise<Outcome<Classification[]>> {
+  const [only] = photos
+  if (photos.length === 1 && only) {
+    const outcome = await withTimeout(signal, (s) => classify(only.upload.blob, { signal: s }))
+    return outcome.ok ? { ...outcome, value: [outcome.value] } : outcome
   }
-  const rejected = precheckImage(file)
-  if (rejected !== undefined) return fail(PROBLEM_MESSAGES[rejected])
+  const images = photos.map((p) => ({ blob: p.upload.blob, name: p.file.name }))
+  return withTimeout(signal, (s) => classifyBatch(images, { signal: s }))
+}
 
+/** Checks, downscales and previews one photo; an error here is shown on its card at once. */
+async function prepare(file: File, card: ResultCard, signal: AbortSignal): Promise<Prepared | Finished> {
+  const rejected = precheckImage(file)
+  if (rejected !== undefined) return fail(card, PROBLEM_MESSAGES[rejected])
   card.busy('Getting it ready…')
   const upload = await prepareUpload(file)
-  if (signal.aborted) return { ok: false, message: '' }
-  card.preview(upload.blob)
+  if (!signal.aborted) card.preview(upload.blob)
   const tooBig = precheckUpload(upload.blob)
-  if (tooBig !== undefined) return fail(PROBLEM_MESSAGES[tooBig])
+  if (tooBig !== undefined) return fail(card, PROBLEM_MESSAGES[tooBig])
+  return { file, card, upload }
+}
 
-  card.busy(place.device ? 'Looking at it on this device…' : 'Looking at it…')
-  const outcome = place.device
-    ? await place.device.classify(upload.blob)
-    : await classifyOnServer(upload.blob, signal)
-  if (signal.aborted) return { ok: false, message: '' }
-  if (!outcome.ok) return fail(messageFor(outcome.error))
+function fail(card: ResultCard, message: string): Finished {
+  card.error(message)
+  return { ok: false, message }
+}
 
-  const view = describeClassification(outcome.value, outcome.latencyMs, place.where)
-  const sent = describeUpload({ ...upload, sentBytes: upload.blob.size }, place.where)
-  card.done(view, [view.timing, sent, `model ${view.version}`])
+/** Shows the answer on the photo's card and makes its entry for the recent list. */
+function finish(
+  photo: Prepared,
+  outcome:
+    | { ok: true; value: Classification; latencyMs: number; batchSize: number }
+    | { ok: false; error: ApiError },
+  where: Where,
+): Finished {
+  if (!outcome.ok) return fail(photo.card, messageFor(outcome.error))
+  const { value, latencyMs } = outcome
+  const view = describeClassification(value, latencyMs, where, outcome.batchSize)
+  const sent = describeUpload({ ...photo.upload, sentBytes: photo.upload.blob.size }, where)
+  photo.card.done(view, [view.timing, ...(sent === undefined ? [] : [sent]), `model ${view.version}`])
+  const { thumbnail } = photo.upload
   const entry: RecentEntry = {
-    name: file.name,
-    label: outcome.value.label,
-    confidence: outcome.value.confidence,
-    latencyMs: outcome.latencyMs,
-    where: place.where,
+    name: photo.file.name,
+    label: value.label,
+    confidence: value.confidence,
+    latencyMs,
+    where,
     at: Date.now(),
-    ...(upload.thumbnail === undefined ? {} : { thumbnail: upload.thumbnail }),
+    ...(thumbnail === undefined ? {} : { thumbnail }),
   }
   return { ok: true, entry, summary: view.summary }
+}
+
+/** Classifies the prepared photos: on this device one by one, or on the server in as few requests as fit. */
+async function classifyPrepared(
+  photos: Prepared[],
+  place: { where: Where; device?: DeviceClassifier },
+  signal: AbortSignal,
+): Promise<Finished[]> {
+  const { device: here } = place
+  if (here) {
+    const finished: Finished[] = []
+    for (const photo of photos) {
+      if (signal.aborted) break
+      photo.card.busy('Looking at it on this device…')
+      const outcome = await here.classify(photo.upload.blob)
+      finished.push(finish(photo, outcome.ok ? { ...outcome, batchSize: 1 } : outcome, 'device'))
+    }
+    return finished
+  }
+  for (const photo of photos) photo.card.busy('Looking at it…')
+  const groups = packBatches(
+    photos.map((p) => p.upload.blob.size),
+    BATCH_BYTES,
+    MAX_IMAGES_PER_REQUEST,
+  )
+  const outcomes = await classifyInBatches(photos, groups, (group) => sendToServer(group, signal), signal)
+  return photos.map((photo, i) => {
+    const outcome = outcomes[i] ?? { ok: false as const, error: { kind: 'aborted' as const } }
+    return finish(photo, outcome, 'server')
+  })
 }
 
 async function classifyFiles(list: ArrayLike<File> | null | undefined): Promise<void> {
@@ -193,23 +265,24 @@ async function classifyFiles(list: ArrayLike<File> | null | undefined): Promise<
     cards: files.map((file) => new ResultCard(file.name || 'Pasted image')),
   }
   batch = current
+  const { signal } = current.controller
   showResults(ui, current.cards)
   setNotice(ui, dropped > 0 ? leftOutMessage(dropped, MAX_BATCH) : undefined)
   setStatus(ui, files.length === 1 ? 'Looking at your photo…' : `Looking at ${files.length} photos…`)
 
   const place = await chooseWhere()
-  const signal = current.controller.signal
-  // One at a time on this device (it is one CPU-bound model); a few requests at a time to the server.
-  const finished = await mapLimited(files, place.device ? 1 : CONCURRENCY, (file, i) =>
-    classifyOne(file, current.cards[i] as ResultCard, signal, place).catch((error: unknown): Finished => {
-      console.error(error)
-      const message = 'Something went wrong with that photo. Please try again.'
-      current.cards[i]?.error(message)
-      return { ok: false, message }
-    }),
+  const steps = await mapLimited(files, CONCURRENCY, (file, i) =>
+    prepare(file, current.cards[i] as ResultCard, signal),
   )
+  if (signal.aborted) return
+  const photos = steps.filter((step): step is Prepared => 'upload' in step)
+  const answers = await classifyPrepared(photos, place, signal)
   if (batch !== current) return // a newer batch replaced this one
 
+  const byPhoto = new Map(photos.map((photo, i) => [photo, answers[i]]))
+  const finished = steps.map(
+    (step): Finished => ('upload' in step ? (byPhoto.get(step) ?? { ok: false, message: '' }) : step),
+  )
   recent = addRecent(
     recent,
     finished.flatMap((f) => (f.ok ? [f.entry] : [])),

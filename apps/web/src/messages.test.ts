@@ -50,7 +50,9 @@ describe('messageFor', () => {
   })
 
   it('says how many photos were left out of a batch', () => {
-    expect(leftOutMessage(1, 12)).toBe('Only the first 12 photos are classified at a time; 1 photo was left out.')
+    expect(leftOutMessage(1, 12)).toBe(
+      'Only the first 12 photos are classified at a time; 1 photo was left out.',
+    )
     expect(leftOutMessage(3, 12)).toMatch(/3 photos were left out\.$/)
   })
 

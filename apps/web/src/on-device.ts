@@ -1,23 +1,38 @@
 /**
- * "On this device": the same graph model the Worker serves, run in the browser with tfjs (wasm, cpu as a
- * fallback) through the same predictor (`loadClassifier`) and the same wasm decoders, so a photo gets the
- * same answer here as from the server. Once loaded, nothing needs the network: photos never leave the
- * device and the page keeps classifying offline.
+ * "On this device": the same graph model the Worker serves, run in the browser with tfjs through the same
+ * predictor (`loadClassifier` from @whisker/model-core). Once loaded nothing needs the network: photos
+ * never leave the device and the page keeps classifying offline.
  *
- * This module is heavy (tfjs, the codecs) and only loaded, as its own chunk, when the switch is turned on.
- * The model files are copied into the build at `/model/` by vite.config.ts.
+ * Two engines, picked once:
+ * - where the page's Content-Security-Policy lets it compile WebAssembly: tfjs on wasm and the Worker's own
+ *   wasm decoders (@whisker/preprocess/workers), so a photo gets the very same numbers as from the server;
+ * - otherwise (`script-src 'self'` without `'wasm-unsafe-eval'`): tfjs on its pure-JS cpu backend and the
+ *   browser's own image decoder behind the same guards (limits, completeness, EXIF orientation, alpha on
+ *   white). Same labels; scores can differ in the last digits, since the JPEG decoders differ.
+ *
+ * This module is heavy (tfjs, the predictor) and only loaded, as its own chunk, when the switch is turned
+ * on. The model files are copied into the build at `/model/` by vite.config.ts.
  */
 import jpegUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url'
 import pngUrl from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm?url'
 import webpUrl from '@jsquash/webp/codec/dec/webp_dec.wasm?url'
-import '@tensorflow/tfjs-backend-cpu' // registers the fallback backend
+import '@tensorflow/tfjs-backend-cpu' // registers the pure-JS backend
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm' // also registers the wasm backend
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url'
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url'
 import * as tf from '@tensorflow/tfjs-core'
 import { type GraphModelJson, loadClassifier, parseModelCard as parseFullCard } from '@whisker/model-core'
+import {
+  assertComplete,
+  CorruptImageError,
+  checkLimits,
+  flattenRgba,
+  type ImageDecoder,
+  type RgbImage,
+} from '@whisker/preprocess'
 import { createWasmDecoder } from '@whisker/preprocess/workers'
-import { type ApiError, type Classification, type ModelCard, type Outcome, parseModelCard } from './api.ts'
+import { type Classification, type ModelCard, type Outcome, parseModelCard } from './api.ts'
+import { cspAllowsWasm } from './csp.ts'
 import { deviceProblem } from './device-errors.ts'
 
 /** The Worker's limits (apps/edge-api/src/config.ts), so both refuse the same photos. */
@@ -25,66 +40,125 @@ const LIMITS = { maxBytes: 10 * 1024 * 1024, maxPixels: 16_000_000 }
 
 export interface DeviceClassifier {
   readonly card: ModelCard
-  /** The tfjs backend that runs it: `wasm`, or `cpu` where wasm could not start. */
+  /** The tfjs backend that runs the model: `wasm`, or `cpu`. */
   readonly backend: string
-  /** Total bytes downloaded for the model files. */
+  /** Which image decoder: the Worker's wasm codecs, or the browser's own. */
+  readonly decoder: 'wasm' | 'browser'
+  /** Bytes downloaded for the model (graph and weights). */
   readonly modelBytes: number
   /** Never throws; `latencyMs` covers decoding and inference. */
   classify(image: Blob): Promise<Outcome<Classification>>
 }
 
-async function download(url: string, signal?: AbortSignal): Promise<Response> {
-  const response = await fetch(url, signal ? { signal } : {})
+async function download(url: string): Promise<Response> {
+  const response = await fetch(url)
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
   return response
 }
 
-async function compile(url: string, signal?: AbortSignal): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(await (await download(url, signal)).arrayBuffer())
+async function compile(url: string): Promise<WebAssembly.Module> {
+  return WebAssembly.compile(await (await download(url)).arrayBuffer())
 }
 
-async function startBackend(): Promise<string> {
+/** Reads the page's own CSP (same-origin headers are readable); offline, assume what loaded the page. */
+async function wasmAllowed(): Promise<boolean> {
+  try {
+    const response = await fetch(location.pathname, { method: 'HEAD', cache: 'no-store' })
+    return cspAllowsWasm(response.headers.get('content-security-policy'))
+  } catch {
+    return true
+  }
+}
+
+/** The browser's decoder behind the package's guards, so the same files are refused with the same codes. */
+const decodeInBrowser: ImageDecoder = async (bytes, limits) => {
+  const header = checkLimits(bytes, limits)
+  assertComplete(bytes, header.format)
+  let bitmap: ImageBitmap
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), {
+      imageOrientation: 'from-image',
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: 'none', // like the wasm decoders, ignore embedded colour profiles
+    })
+  } catch {
+    throw new CorruptImageError('the browser could not decode it')
+  }
+  try {
+    const canvas = document.createElement('canvas')
+    canvas.width = bitmap.width
+    canvas.height = bitmap.height
+    const context = canvas.getContext('2d', { willReadFrequently: true })
+    if (!context) throw new Error('no 2D canvas')
+    context.drawImage(bitmap, 0, 0)
+    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height)
+    return flattenRgba(data, bitmap.width, bitmap.height) satisfies RgbImage
+  } finally {
+    bitmap.close()
+  }
+}
+
+interface Engine {
+  readonly backend: string
+  readonly decoder: 'wasm' | 'browser'
+  readonly decode: ImageDecoder
+}
+
+async function wasmEngine(): Promise<Engine> {
   // Only the single-threaded builds: threads need a cross-origin isolated page, which this one is not.
   setWasmPaths({ 'tfjs-backend-wasm.wasm': plainWasmUrl, 'tfjs-backend-wasm-simd.wasm': simdWasmUrl })
-  try {
-    if (await tf.setBackend('wasm')) return 'wasm'
-  } catch {
-    // fall through to cpu
-  }
-  if (!(await tf.setBackend('cpu'))) throw new Error('no tfjs backend could be started')
-  return 'cpu'
+  const [jpeg, png, webp, started] = await Promise.all([
+    compile(jpegUrl),
+    compile(pngUrl),
+    compile(webpUrl),
+    tf.setBackend('wasm'),
+  ])
+  if (!started) throw new Error('the tfjs wasm backend did not start')
+  return { backend: 'wasm', decoder: 'wasm', decode: createWasmDecoder({ jpeg, png, webp }) }
 }
 
-/** Downloads the model and the codecs and starts tfjs. Rejects (with a technical reason) if anything fails. */
-export async function loadDeviceClassifier(base = '/model/', signal?: AbortSignal): Promise<DeviceClassifier> {
-  const [cardJson, modelJson, weights, jpeg, png, webp, backend] = await Promise.all([
-    download(`${base}card.json`, signal).then((r) => r.json() as Promise<unknown>),
-    download(`${base}model.json`, signal).then((r) => r.json() as Promise<GraphModelJson>),
-    download(`${base}weights.bin`, signal).then((r) => r.arrayBuffer()),
-    compile(jpegUrl, signal),
-    compile(pngUrl, signal),
-    compile(webpUrl, signal),
-    startBackend(),
+async function jsEngine(): Promise<Engine> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('no tfjs backend could be started')
+  return { backend: 'cpu', decoder: 'browser', decode: decodeInBrowser }
+}
+
+async function startEngine(): Promise<Engine> {
+  if (await wasmAllowed()) {
+    try {
+      return await wasmEngine()
+    } catch (error) {
+      console.warn('On-device wasm failed; using the pure-JS engine.', error)
+    }
+  }
+  return jsEngine()
+}
+
+/** Downloads the model and starts tfjs. Rejects (with a technical reason) if anything fails. */
+export async function loadDeviceClassifier(base = '/model/'): Promise<DeviceClassifier> {
+  const [cardJson, modelJson, weights, engine] = await Promise.all([
+    download(`${base}card.json`).then((r) => r.json() as Promise<unknown>),
+    download(`${base}model.json`).then((r) => r.json() as Promise<GraphModelJson>),
+    download(`${base}weights.bin`).then((r) => r.arrayBuffer()),
+    startEngine(),
   ])
+  tf.enableProdMode() // skips per-op NaN checks and debug bookkeeping
   const classifier = await loadClassifier({ modelJson, weights, card: parseFullCard(cardJson) })
-  const decode = createWasmDecoder({ jpeg, png, webp })
   const version = classifier.card.version
-  const modelBytes = weights.byteLength + JSON.stringify(modelJson).length
 
   return {
     card: parseModelCard(cardJson),
-    backend,
-    modelBytes,
+    backend: engine.backend,
+    decoder: engine.decoder,
+    modelBytes: weights.byteLength + JSON.stringify(modelJson).length,
     async classify(image) {
       const started = performance.now()
       try {
-        const pixels = await decode(new Uint8Array(await image.arrayBuffer()), LIMITS)
+        const pixels = await engine.decode(new Uint8Array(await image.arrayBuffer()), LIMITS)
         const { label, confidence, predictions } = await classifier.classify(pixels)
         const latencyMs = performance.now() - started
         return { ok: true, latencyMs, value: { label, confidence, predictions, model: { version } } }
       } catch (error) {
-        const problem: ApiError = deviceProblem(error)
-        return { ok: false, error: problem }
+        return { ok: false, error: deviceProblem(error) }
       }
     },
   }

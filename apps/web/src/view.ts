@@ -1,5 +1,12 @@
 /** DOM rendering. Text only ever goes in through `textContent`, never as HTML. */
-import { type CardRow, formatClock, formatLabel, formatLatency, formatPercent, type ResultView } from './format.ts'
+import {
+  type CardRow,
+  formatClock,
+  formatLabel,
+  formatLatency,
+  formatPercent,
+  type ResultView,
+} from './format.ts'
 import type { RecentEntry } from './history.ts'
 
 export interface Ui {
@@ -133,12 +140,15 @@ export class ResultCard {
       node('p', 'result__label', view.label),
       node('p', 'result__confidence', `${view.confidence} confident`),
     )
-    const info = node('p', 'result__meta', meta.join(' · '))
-    this.details.replaceChildren(bars(view), info)
+    const facts = node('ul', 'result__facts')
+    facts.append(...meta.map((fact) => node('li', '', fact)))
+    this.details.replaceChildren(bars(view), facts)
   }
 
   error(message: string): void {
     this.element.dataset.state = 'error'
+    // No picture to show (not an image, or one this browser cannot draw): the message takes the width.
+    this.element.classList.toggle('result--bare', this.image.hidden === true)
     this.answer.replaceChildren(node('p', 'result__error', message))
     this.details.replaceChildren()
   }
@@ -152,6 +162,12 @@ export class ResultCard {
 
 export function showResults(ui: Ui, cards: readonly ResultCard[]): void {
   ui.results.replaceChildren(...cards.map((card) => card.element))
+  // On a phone the results start below the fold: bring them up, unless they are already in view.
+  const heading = ui.results.closest('section')
+  if (heading && heading.getBoundingClientRect().top > window.innerHeight * 0.6) {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches
+    heading.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' })
+  }
 }
 
 export function showRecent(ui: Ui, entries: readonly RecentEntry[]): void {
@@ -180,7 +196,8 @@ export function showRecent(ui: Ui, entries: readonly RecentEntry[]): void {
 export function showModel(ui: Ui, rows: readonly CardRow[], note?: string): void {
   ui.model.replaceChildren(
     ...rows.map((row) => {
-      const group = node('div', 'model__row')
+      // Sentences get the whole width; short values (version, backbone, date) share it.
+      const group = node('div', row.value.length > 14 ? 'model__row model__row--wide' : 'model__row')
       const value = node('dd', '', row.value)
       if (row.title !== undefined) value.title = row.title
       group.append(node('dt', '', row.term), value)
@@ -204,6 +221,7 @@ export function showDeviceState(ui: Ui, state: DeviceState, text: string): void 
   ui.onDevice.closest('.mode')?.setAttribute('data-state', state)
   ui.onDeviceStatus.textContent = text
   ui.onDevice.checked = state === 'loading' || state === 'ready'
+  ui.onDevice.setAttribute('aria-checked', String(ui.onDevice.checked))
   ui.onDevice.disabled = state === 'unavailable'
   ui.onDevice.setAttribute('aria-busy', String(state === 'loading'))
 }
