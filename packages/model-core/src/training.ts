@@ -16,6 +16,7 @@ export {
   type LoadedBackbone,
   loadBackbone,
 } from './architectures/load-backbone.ts'
+export { buildSeedCnn, SEED_CNN_INPUT, type SeedCnnOptions, TimeDecaySgd } from './architectures/seed-cnn.ts'
 export {
   assembleTransferModel,
   buildHead,

@@ -68,11 +68,11 @@ class Converter {
   }
 
   run(): ConvertedGraph {
-    for (const layer of this.#model.layers) {
+    for (const layer of this.#layersInOrder()) {
       if (!this.#absorbed.has(layer.name)) this.#convert(layer)
     }
-    const last = this.#model.outputLayers.at(-1)
-    if (!last || this.#model.outputLayers.length !== 1)
+    const last = this.#outputLayer()
+    if (!last || this.#model.outputs.length !== 1)
       throw new Error('Only single-output models can be exported.')
     this.#nodes.push({
       name: this.#options.outputName,
@@ -81,6 +81,18 @@ class Converter {
       attr: { T: attr.float() },
     })
     return { nodes: this.#nodes, tensors: this.#tensors }
+  }
+
+  /** From the output tensor rather than `outputLayers`, which an unbuilt Sequential leaves empty. */
+  #outputLayer(): Layer | undefined {
+    return this.#model.outputs[0]?.sourceLayer as Layer | undefined
+  }
+
+  /** A Sequential model leaves its InputLayer out of `layers`; the graph needs it first all the same. */
+  #layersInOrder(): Layer[] {
+    const known = new Set(this.#model.layers)
+    const inputs = new Set(this.#model.layers.flatMap(parentsOf).filter((parent) => !known.has(parent)))
+    return [...inputs, ...this.#model.layers]
   }
 
   #convert(layer: Layer): void {
@@ -337,7 +349,7 @@ class Converter {
 
   #soleConsumer(layer: Layer): Layer | undefined {
     const consumers = this.#consumers.get(layer.name) ?? []
-    const isOutput = this.#model.outputLayers.includes(layer)
+    const isOutput = this.#outputLayer() === layer
     return consumers.length === 1 && !isOutput ? consumers[0] : undefined
   }
 }
