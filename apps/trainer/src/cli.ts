@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { evaluateCommand } from './commands/evaluate.ts'
 import { exportCommand } from './commands/export.ts'
 import { predictCommand } from './commands/predict.ts'
+import { reportCommand } from './commands/report.ts'
 import { trainCommand } from './commands/train.ts'
 
 const program = new Command('whisker')
@@ -12,6 +13,7 @@ const program = new Command('whisker')
   .addCommand(evaluateCommand())
   .addCommand(predictCommand())
   .addCommand(exportCommand())
+  .addCommand(reportCommand())
 
 try {
   await program.parseAsync()

@@ -65,7 +65,14 @@ describe('whisker train', () => {
   it('keeps a run directory with history, split, float32 graph, exported model and validation predictions', async () => {
     const [id] = readdirSync(RUNS).sort()
     const runDir = join(RUNS, id!)
-    for (const file of ['run.json', 'history.json', 'history.csv', 'split.json', 'predictions.json']) {
+    for (const file of [
+      'run.json',
+      'history.json',
+      'history.csv',
+      'split.json',
+      'predictions.json',
+      'report.html',
+    ]) {
       expect(existsSync(join(runDir, file))).toBe(true)
     }
     const record = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'))

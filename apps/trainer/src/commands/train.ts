@@ -5,6 +5,7 @@ import { type BackboneName, DEFAULT_BACKBONE } from '@whisker/model-core/trainin
 import { Command, Option } from 'commander'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
 import { DEFAULTS } from '../paths.ts'
+import { writeReport } from '../report/html.ts'
 import { createReporter } from '../report/reporter.ts'
 import { listenForStop, StopRequested } from '../run/interrupt.ts'
 import { RUN_FILES } from '../run/records.ts'
@@ -111,6 +112,7 @@ async function train(run: RunDir, options: TransferTrainOptions, resumeFrom: Hea
       finishedAt: new Date().toISOString(),
       wallSeconds: Math.round(summary.wallSeconds * 10) / 10,
     })
+    const report = await writeReport(run.path)
     const { metrics, float32, card } = summary
     console.log(
       [
@@ -118,6 +120,7 @@ async function train(run: RunDir, options: TransferTrainOptions, resumeFrom: Hea
         `validation log loss: ${metrics.logLoss.toFixed(4)}; float32 ${float32.logLoss.toFixed(4)}`,
         `model ${card.version} (${card.quantization}) written to ${options.out}`,
         `run: ${run.path}`,
+        `report: ${report}`,
         `wall time: ${summary.wallSeconds.toFixed(1)} s on ${summary.backend}`,
       ].join('\n'),
     )

@@ -31,8 +31,20 @@ describe('fitTemperature', () => {
     expect(calibrated[0]![0]).toBeCloseTo(0.8, 1)
   })
 
+  it('leaves a model uncalibrated (T = 1) when validation is too small or has no mistake to learn from', () => {
+    const { probs, truth } = overconfident()
+    expect(fitTemperature(probs.slice(0, 20), truth.slice(0, 20))).toBe(1)
+    const allRight = probs.filter((p, i) => p.indexOf(Math.max(...p)) === truth[i])
+    const rightTruth = truth.filter((t, i) => probs[i]!.indexOf(Math.max(...probs[i]!)) === t)
+    expect(fitTemperature(allRight, rightTruth)).toBe(1)
+  })
+
   it('sharpens an under-confident model (T < 1)', () => {
-    const probs = Array.from({ length: 50 }, () => new Float32Array([0.6, 0.4]))
-    expect(fitTemperature(probs, Array(50).fill(0))).toBeLessThan(1)
+    // Right 90 % of the time, but only ever 60 % sure.
+    const probs = Array.from(
+      { length: 100 },
+      (_, i) => new Float32Array(i % 10 === 0 ? [0.4, 0.6] : [0.6, 0.4]),
+    )
+    expect(fitTemperature(probs, Array(100).fill(0))).toBeLessThan(1)
   })
 })

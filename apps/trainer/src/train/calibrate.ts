@@ -4,11 +4,15 @@
  * Works from probabilities: log p equals the logits up to a per-row constant, which softmax ignores.
  */
 export function fitTemperature(probabilities: readonly Float32Array[], truth: readonly number[]): number {
+  // With few photos, or none misclassified, the loss keeps falling as T → 0 and the "fit" would only make
+  // the model claim certainty it has not earned: leave it uncalibrated instead.
+  const errors = probabilities.filter((p, i) => p.indexOf(Math.max(...p)) !== truth[i]).length
+  if (probabilities.length < MIN_PHOTOS || errors === 0) return 1
   const logits = probabilities.map((p) => Array.from(p, (v) => Math.log(Math.max(v, 1e-12))))
   const loss = (logT: number) => meanNll(logits, truth, Math.exp(logT))
-  // Golden-section search on log T over [1/20, 20]: the loss is unimodal in T for a fixed model.
-  let a = Math.log(0.05)
-  let b = Math.log(20)
+  // Golden-section search on log T over [1/4, 10]: the loss is unimodal in T for a fixed model.
+  let a = Math.log(MIN_T)
+  let b = Math.log(MAX_T)
   const ratio = (Math.sqrt(5) - 1) / 2
   let c = b - ratio * (b - a)
   let d = a + ratio * (b - a)
@@ -20,6 +24,10 @@ export function fitTemperature(probabilities: readonly Float32Array[], truth: re
   }
   return Math.exp((a + b) / 2)
 }
+
+const MIN_PHOTOS = 50
+const MIN_T = 0.25
+const MAX_T = 10
 
 /** The probabilities a temperature turns these into (for reporting before/after). */
 export function applyTemperature(probabilities: Float32Array, temperature: number): Float32Array {

@@ -1,0 +1,15 @@
+import { resolve } from 'node:path'
+import { Command } from 'commander'
+import { writeReport } from '../report/html.ts'
+
+/** Re-renders a run's report.html (training writes it too); handy after changing the report itself. */
+export function reportCommand(): Command {
+  return new Command('report')
+    .description(
+      "Write a run's self-contained report.html (curves, confusion matrix, ROC, confident mistakes).",
+    )
+    .requiredOption('--run <dir>', 'a run directory written by `whisker train`')
+    .action(async (flags: { run: string }) => {
+      console.log(`report: ${await writeReport(resolve(flags.run))}`)
+    })
+}

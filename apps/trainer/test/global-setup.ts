@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process'
+import { readdir, rm, stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import type { TestProject } from 'vitest/node'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A small model trained by `whisker train` on real photos for this test run (model.json, card.json …). */
+    trainedModel: string
+    /** The run directory that training wrote (run.json, history.json, predictions.json, model/). */
+    trainedRun: string
+  }
+}
+
+/** Git-ignored (`.whisker/`). Each test run trains into its own sub-folder, so concurrent runs never collide. */
+const ROOT = resolve(import.meta.dirname, '..', '.whisker', 'test-model')
+const STALE_MS = 60 * 60 * 1000
+
+/**
+ * Trains one small real model before the tests that need one (evaluate, predict, report), so they share
+ * it instead of each training their own: 40 photos per class, 10 epochs, float16, no embedding cache.
+ * It is trained afresh on every run, so the tests always exercise what `whisker train` makes now, and
+ * removed afterwards (folders left by killed runs are removed after an hour).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  for (const entry of await readdir(ROOT).catch(() => [])) {
+    const info = await stat(join(ROOT, entry)).catch(() => undefined)
+    if (info && Date.now() - info.mtimeMs > STALE_MS)
+      await rm(join(ROOT, entry), { recursive: true, force: true })
+  }
+  const dir = join(ROOT, `run-${process.pid}`)
+  await rm(dir, { recursive: true, force: true })
+  const model = join(dir, 'model')
+  const runs = join(dir, 'runs')
+  const cli = resolve(import.meta.dirname, '..', 'src', 'cli.ts')
+  const args = ['train', '--limit-per-class', '40', '--epochs', '10', '--no-cache', '--quantize', 'float16']
+  await promisify(execFile)(process.execPath, [cli, ...args, '--out', model, '--runs', runs], {
+    timeout: 120_000,
+  }).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`Training the test model failed: ${error.stderr || error.message}`)
+  })
+  const [run] = await readdir(runs)
+  if (!run) throw new Error(`whisker train wrote no run directory under ${runs}`)
+  project.provide('trainedModel', model)
+  project.provide('trainedRun', join(runs, run))
+  return async () => {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
