@@ -50,6 +50,7 @@ interface TrainRun {
   seconds: number
   runDir: string
   card: ModelCard
+  weightBytes: number
 }
 
 async function train(label: string, extra: string[]): Promise<TrainRun> {
@@ -67,7 +68,8 @@ async function train(label: string, extra: string[]): Promise<TrainRun> {
   const id = (await readdir(runs)).find((d) => !before.has(d))!
   const card = JSON.parse(await readFile(join(runs, id, 'model', 'card.json'), 'utf8')) as ModelCard
   console.error(`${label}: ${seconds.toFixed(1)} s, accuracy ${pct(card.metrics.valAccuracy)}`)
-  return { label, seconds, runDir: join(runs, id), card }
+  const weightBytes = (await stat(join(runs, id, 'model', 'weights.bin'))).size
+  return { label, seconds, runDir: join(runs, id), card, weightBytes }
 }
 
 const first = await train('fast, empty cache', [])
@@ -162,11 +164,8 @@ const trainRows = [first, second, accurate].map((r) => [
   `${r.seconds.toFixed(1)} s`,
   pct(r.card.metrics.valAccuracy),
   r.card.metrics.valLogLoss.toFixed(4),
-  `${r.card.quantization}, ${((exportsBytes(r) ?? 0) / 1024).toFixed(0)} KiB`,
+  `${r.card.quantization}, ${(r.weightBytes / 1024).toFixed(0)} KiB`,
 ])
-function exportsBytes(r: TrainRun): number | undefined {
-  return r === first ? exports.auto?.bytes : undefined
-}
 const markdown = [
   `### Training (${first.card.training.trainCount} training and ${first.card.metrics.valCount} validation photos)`,
   '',
