@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
-import { call, classifyOk, fromBase64 } from '../test/client.ts'
+import { call, classify, classifyOk, freshCopy, fromBase64, serverTiming } from '../test/client.ts'
+import { ClassificationSchema } from './schemas.ts'
 
 const photos = inject('validationPhotos')
 
@@ -22,12 +23,16 @@ describe('POST /v1/classify', () => {
     expect(Math.abs(right - trainerRight)).toBeLessThanOrEqual(1)
   })
 
-  it('answers with label, confidence, every class ranked, and the model version', async () => {
+  it('answers with label, confidence, every class ranked, and the model id and version', async () => {
     const [photo] = photos
     const body = await classifyOk(fromBase64(photo!.base64))
-    const model = (await (await call('/v1/model')).json()) as { version: string; labels: string[] }
+    const model = (await (await call('/v1/model')).json()) as {
+      name: string
+      version: string
+      labels: string[]
+    }
 
-    expect(body.model.version).toBe(model.version)
+    expect(body.model).toEqual({ id: model.name, version: model.version })
     expect(body.predictions.map((p) => p.label).sort()).toEqual([...model.labels].sort())
     expect(body.predictions[0]).toEqual({ label: body.label, score: body.confidence })
     const scores = body.predictions.map((p) => p.score)
@@ -66,5 +71,41 @@ describe('POST /v1/classify', () => {
     expect(a.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
     expect(b.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
     expect(a.headers.get('X-Request-Id')).not.toBe(b.headers.get('X-Request-Id'))
+  })
+
+  it('matches the response schema published in /openapi.json, and nothing more', async () => {
+    const body = await classifyOk(freshCopy(fromBase64(photos[0]!.base64)))
+    expect(ClassificationSchema.strict().parse(body)).toEqual(body)
+  })
+
+  it('times decoding and classification (resize + inference) per image and in Server-Timing', async () => {
+    const res = await classify(freshCopy(fromBase64(photos[1]!.base64)))
+    const body = (await res.json()) as { cached: boolean; timing: { decodeMs: number; classifyMs: number } }
+    expect(body.cached).toBe(false)
+    // performance.now() advances inside local workerd (deployed, it only moves across I/O)
+    expect(body.timing.decodeMs).toBeGreaterThan(0)
+    expect(body.timing.classifyMs).toBeGreaterThan(0)
+
+    const timing = serverTiming(res)
+    expect([...timing.keys()]).toEqual(
+      expect.arrayContaining(['read', 'hash', 'cache', 'decode', 'classify', 'total']),
+    )
+    expect(timing.get('decode')!.dur).toBeCloseTo(body.timing.decodeMs, 0)
+    expect(timing.get('classify')).toMatchObject({
+      dur: expect.closeTo(body.timing.classifyMs, 0),
+      desc: 'preprocess + inference',
+    })
+    expect(timing.get('total')!.dur).toBeGreaterThanOrEqual(timing.get('classify')!.dur!)
+  })
+
+  it('takes the raw body whatever its Content-Type says: image/*, octet-stream, curl’s form default, none', async () => {
+    const photo = fromBase64(photos[2]!.base64)
+    const types = ['image/jpeg', 'image/png', 'application/octet-stream', 'application/x-www-form-urlencoded']
+    for (const type of types) {
+      const res = await classify(photo, '', { 'Content-Type': type })
+      expect(res.status, type).toBe(200)
+    }
+    const untyped = await call('/v1/classify', { method: 'POST', body: new Blob([photo]) }) // no Content-Type
+    expect(untyped.status).toBe(200)
   })
 })

@@ -16,7 +16,9 @@ export const PROBLEM_TYPE_BASE = 'urn:whisker:problem:'
 const MiB = 1024 * 1024
 
 /** What the Worker reads from its environment: wrangler.jsonc `vars`, the `API_KEYS` secret, bindings. */
-export type RawEnv = Partial<Record<'MAX_BODY_BYTES' | 'CORS_ORIGINS' | 'API_KEYS' | 'RATE_LIMIT_PERIOD', unknown>> & {
+export type RawEnv = Partial<
+  Record<'MAX_BODY_BYTES' | 'CORS_ORIGINS' | 'API_KEYS' | 'RATE_LIMIT_PERIOD', unknown>
+> & {
   readonly RATE_LIMITER?: unknown
 }
 
@@ -39,9 +41,11 @@ const commaList = z
   .transform((raw) => (raw ?? '').split(',').flatMap((item) => (item.trim() === '' ? [] : [item.trim()])))
 
 /** `scheme://host[:port]`, exactly as a browser sends it in `Origin` (no path, no trailing slash), or `*`. */
-const origin = z.string().refine((value) => value === '*' || (URL.canParse(value) && new URL(value).origin === value), {
-  error: (issue) => `${JSON.stringify(issue.input)} is not an origin like https://app.example.com`,
-})
+const origin = z
+  .string()
+  .refine((value) => value === '*' || (URL.canParse(value) && new URL(value).origin === value), {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an origin like https://app.example.com`,
+  })
 
 const schema = z.object({
   MAX_BODY_BYTES: z
@@ -57,7 +61,10 @@ const schema = z.object({
     .default(10 * MiB),
   CORS_ORIGINS: commaList
     .pipe(z.array(origin))
-    .refine((origins) => !origins.includes('*') || origins.length === 1, '"*" cannot be combined with origins')
+    .refine(
+      (origins) => !origins.includes('*') || origins.length === 1,
+      '"*" cannot be combined with origins',
+    )
     .transform((origins) => (origins.includes('*') ? ('*' as const) : origins)),
   API_KEYS: commaList.pipe(
     z.array(

@@ -91,6 +91,19 @@ describe('client mistakes are 4xx problems (RFC 9457), never 500', () => {
   })
 })
 
+describe('wrong methods', () => {
+  it('are 405 METHOD_NOT_ALLOWED with Allow, on the API paths', async () => {
+    const get = await call('/v1/classify')
+    expect(get.status).toBe(405)
+    expect(get.headers.get('Allow')).toBe('POST')
+    expect((await problemOf(get)).code).toBe('METHOD_NOT_ALLOWED')
+
+    const post = await call('/v1/model', { method: 'POST', body: 'x' })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('Allow')).toBe('GET, HEAD')
+  })
+})
+
 describe('our own bugs', () => {
   it('are 500 INTERNAL with the request id, leak nothing, and log one JSON line to find them by', async () => {
     const app = new Hono<AppEnv>().use(requestId).get('/boom', () => {

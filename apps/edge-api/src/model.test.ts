@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, inject, it } from 'vitest'
-import { call, classifyOk, fromBase64 } from '../test/client.ts'
+import { call } from '../test/client.ts'
 
 describe('GET /v1/model', () => {
   it('returns the bundled model card', async () => {
@@ -11,6 +10,27 @@ describe('GET /v1/model', () => {
     expect(card.labels).toEqual(['cat', 'dog'])
     expect(card.metrics.valAccuracy).toBe(inject('trainerValAccuracy'))
   })
+
+  it('sends an ETag and answers If-None-Match with 304 Not Modified (no body, same ETag)', async () => {
+    const res = await call('/v1/model')
+    const tag = res.headers.get('ETag')
+    expect(tag).toMatch(/^"[0-9a-f]+"$/)
+    expect(res.headers.get('Cache-Control')).toBe('no-cache') // keep it, but revalidate
+
+    for (const ifNoneMatch of [tag!, `W/${tag}`, `"stale", ${tag}`, '*']) {
+      const again = await call('/v1/model', { headers: { 'If-None-Match': ifNoneMatch } })
+      expect(again.status, ifNoneMatch).toBe(304)
+      expect(await again.text()).toBe('')
+      expect(again.headers.get('ETag')).toBe(tag)
+      expect(again.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+
+  it('answers 200 with the card when If-None-Match names another version', async () => {
+    const res = await call('/v1/model', { headers: { 'If-None-Match': '"0000"' } })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { labels: string[] }).labels).toEqual(['cat', 'dog'])
+  })
 })
 
 describe('GET /healthz', () => {
@@ -19,17 +39,5 @@ describe('GET /healthz', () => {
     const card = (await (await call('/v1/model')).json()) as { version: string }
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ ok: true, model: card.version, backend: 'wasm' })
-  })
-})
-
-describe('memory', () => {
-  it('holds the same number of tensors after many requests (nothing leaks per request)', async () => {
-    const photo = fromBase64(inject('validationPhotos')[0]!.base64)
-    await classifyOk(photo) // loads the model: its weights are the tensors that stay
-    const before = tf.memory().numTensors
-    // The test shares the Worker's isolate and tfjs instance; zero would mean we were looking at another one.
-    expect(before).toBeGreaterThan(0)
-    for (let i = 0; i < 10; i++) await classifyOk(photo)
-    expect(tf.memory().numTensors).toBe(before)
   })
 })

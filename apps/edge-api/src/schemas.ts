@@ -37,9 +37,10 @@ export const ClassificationSchema = z
     model: z
       .object({
         id: z.string().openapi({ description: "The model card's `name`.", example: 'whisker-cat-dog' }),
-        version: z
-          .string()
-          .openapi({ description: 'Content hash of the model graph and weights.', example: '293288714127807f' }),
+        version: z.string().openapi({
+          description: 'Content hash of the model graph and weights.',
+          example: '293288714127807f',
+        }),
       })
       .openapi('ModelRef'),
     cached: z.boolean().openapi({
@@ -67,8 +68,14 @@ export const ProblemSchema = z
     status: z.number().int().openapi({ example: 415 }),
     detail: z.string().openapi({ description: 'For people; program against `code`.' }),
     code: z.enum(PROBLEM_CODES),
-    requestId: z.string().openapi({ description: 'Also in `X-Request-Id`; quote it when reporting a problem.' }),
-    index: z.number().int().optional().openapi({ description: 'Which image of a multipart batch (0-based).' }),
+    requestId: z
+      .string()
+      .openapi({ description: 'Also in `X-Request-Id`; quote it when reporting a problem.' }),
+    index: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: 'Which image of a multipart batch (0-based).' }),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details (`application/problem+json`).' })
 
@@ -96,5 +103,8 @@ export const problem = (description: string) => ({
 export const OPTIONAL_API_KEY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }, {}]
 
 export const REQUEST_ID_HEADER = {
-  'X-Request-Id': { description: 'Unique per response; also in problem bodies and our logs.', schema: { type: 'string' } },
+  'X-Request-Id': {
+    description: 'Unique per response; also in problem bodies and our logs.',
+    schema: { type: 'string' },
+  },
 } as const

@@ -1,10 +1,44 @@
-import { exports } from 'cloudflare:workers'
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
 import type { ClassifyResponse } from '../src/app.ts'
 import type { Problem } from '../src/errors.ts'
+import worker from '../src/index.ts'
 
-/** Requests go straight to the Worker's default export inside workerd: no network, no port. */
+/**
+ * Requests go straight to the Worker's default export inside workerd: no network, no port. Each comes from
+ * a fresh client IP (`CF-Connecting-IP`, as Cloudflare's edge sets it) unless the test sets one, so tests
+ * do not share a rate-limit bucket; the rate-limit tests pick their own.
+ */
 export function call(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`https://whisker.test${path}`, init))
+  return exports.default.fetch(requestFor(path, init))
+}
+
+/**
+ * Like call(), through the same app, but with the env overridden (e.g. `API_KEYS`, which the `dev`
+ * environment leaves unset), and settled: resolves once the request's waitUntil work, such as a cache
+ * write, is done, so the next request sees it.
+ */
+export async function callWith(
+  path: string,
+  init?: RequestInit,
+  overrides: Record<string, string> = {},
+): Promise<Response> {
+  const ctx = createExecutionContext()
+  const res = await worker.fetch(requestFor(path, init), { ...env, ...overrides }, ctx)
+  await waitOnExecutionContext(ctx)
+  return res
+}
+
+export function requestFor(path: string, init?: RequestInit): Request {
+  const request = new Request(`https://whisker.test${path}`, init)
+  if (!request.headers.has('CF-Connecting-IP')) request.headers.set('CF-Connecting-IP', randomIp())
+  return request
+}
+
+/** A random address in 10.0.0.0/8. */
+export function randomIp(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3))
+  return `10.${a}.${b}.${c}`
 }
 
 export function classify(body: BodyInit | null, query = '', headers?: HeadersInit): Promise<Response> {
@@ -15,6 +49,16 @@ export async function classifyOk(bytes: Uint8Array, query = ''): Promise<Classif
   const res = await classify(bytes, query)
   if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${await res.text()}`)
   return res.json()
+}
+
+/** A multipart/form-data body with the given (name, file bytes or text) fields, in order. */
+export function form(...fields: [name: string, value: Uint8Array | string][]): FormData {
+  const data = new FormData()
+  for (const [i, [name, value]] of fields.entries()) {
+    if (typeof value === 'string') data.append(name, value)
+    else data.append(name, new File([value], `photo-${i}.jpg`, { type: 'image/jpeg' }))
+  }
+  return data
 }
 
 /** The response must be an RFC 9457 problem; returns its body. */
@@ -29,4 +73,29 @@ export async function problemOf(res: Response): Promise<Problem> {
 
 export function fromBase64(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+}
+
+/** The same image with random bytes after its end (which decoders ignore): new bytes, so never cached yet. */
+export function freshCopy(image: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(image.length + 16)
+  copy.set(image)
+  copy.set(crypto.getRandomValues(new Uint8Array(16)), image.length)
+  return copy
+}
+
+/** Server-Timing metrics as name → duration (ms) and description. */
+export function serverTiming(res: Response): Map<string, { dur?: number; desc?: string }> {
+  const metrics = new Map<string, { dur?: number; desc?: string }>()
+  for (const entry of (res.headers.get('Server-Timing') ?? '').split(',')) {
+    const [name, ...params] = entry.trim().split(';')
+    if (!name) continue
+    const metric: { dur?: number; desc?: string } = {}
+    for (const param of params) {
+      const [key, value = ''] = param.split('=')
+      if (key === 'dur') metric.dur = Number(value)
+      if (key === 'desc') metric.desc = value.replace(/^"|"$/g, '')
+    }
+    metrics.set(name, metric)
+  }
+  return metrics
 }

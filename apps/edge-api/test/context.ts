@@ -16,5 +16,7 @@ declare module 'vitest' {
     validationPng: LabelledPhoto
     /** The test model's validation accuracy as the trainer measured it (Node, sharp decoder). */
     trainerValAccuracy: number
+    /** The `dev` environment's RATE_LIMITER binding (wrangler.jsonc), which the tests run with. */
+    rateLimit: { limit: number; period: number }
   }
 }

@@ -1,8 +1,7 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
-import type { Classification as Ranked } from '@whisker/model-core'
 import { PreprocessError } from '@whisker/preprocess'
 import { setMetric } from 'hono/timing'
-import { type ImageOutcome, classifyImage } from '../classify-image.ts'
+import { classifyImage, type ImageOutcome } from '../classify-image.ts'
 import { WORKER_MAX_PIXELS } from '../config.ts'
 import { decodeImage } from '../decoder.ts'
 import { BatchImageError } from '../errors.ts'
@@ -71,7 +70,8 @@ export const classifyRoute = createRoute({
       headers: {
         ...REQUEST_ID_HEADER,
         'X-Whisker-Cache': {
-          description: '`hit`, `miss`, `partial` (a batch, some cached) or `bypass` (`Cache-Control: no-store`).',
+          description:
+            '`hit`, `miss`, `partial` (a batch, some cached) or `bypass` (`Cache-Control: no-store`).',
           schema: { type: 'string', enum: ['hit', 'miss', 'partial', 'bypass'] },
         },
         'Server-Timing': {
@@ -100,11 +100,11 @@ export const classifyRoute = createRoute({
 
 /** The public answer for one image: `topK` predictions, the model, whether cached, and its stage times. */
 function toClassification(outcome: ImageOutcome, topK: number | undefined, model: Classification['model']) {
-  const ranked: Ranked = outcome.result
+  const { label, confidence, predictions } = outcome.result // every class, ranked
   return {
-    label: ranked.label,
-    confidence: ranked.confidence,
-    predictions: topK === undefined ? ranked.predictions : ranked.predictions.slice(0, topK),
+    label,
+    confidence,
+    predictions: topK === undefined ? predictions : predictions.slice(0, topK),
     model,
     cached: outcome.cached,
     timing: { decodeMs: roundMs(outcome.decodeMs), classifyMs: roundMs(outcome.classifyMs) },
