@@ -1,3 +1,4 @@
+export { chart } from './charts.ts'
 export { type MachineFacts, machineFacts } from './machine.ts'
 export { ms, pct, ratio, table } from './markdown.ts'
 export { BENCH_INPUTS, QUICK, REPO_ROOT } from './paths.ts'

@@ -1,9 +1,11 @@
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { assertComplete } from './complete.ts'
+import { assertComplete, MAX_JPEG_SCANS } from './complete.ts'
 import { CorruptImageError } from './errors.ts'
 import { sniffFormat } from './sniff.ts'
 import { formatMatrix } from './test-support/images.ts'
 import { samplePhotos } from './test-support/photos.ts'
+import { withExtraScans } from './test-support/scans.ts'
 
 const images = await formatMatrix(48, 32)
 const check = (bytes: Uint8Array) => assertComplete(bytes, sniffFormat(bytes))
@@ -44,5 +46,14 @@ describe('assertComplete', () => {
   it('refuses a WebP shorter than its RIFF size', () => {
     const webp = images['WebP lossless']!
     expect(() => check(webp.subarray(0, webp.length - 1))).toThrow(/truncated WebP/)
+  })
+
+  it(`refuses any JPEG with more than ${MAX_JPEG_SCANS} scans, which would keep a decoder busy for minutes`, async () => {
+    const [photo] = samplePhotos(1)
+    const progressive = new Uint8Array(await sharp(photo!.bytes).jpeg({ progressive: true }).toBuffer())
+    expect(() => assertComplete(withExtraScans(progressive, MAX_JPEG_SCANS - 1), 'jpeg')).not.toThrow()
+    expect(() => assertComplete(withExtraScans(progressive, MAX_JPEG_SCANS), 'jpeg')).toThrow(
+      /more than 64 scans/,
+    )
   })
 })

@@ -1,5 +1,5 @@
 import { u32le } from './bytes.ts'
-import { EOI, jpegSegments, SOS } from './container/jpeg.ts'
+import { countScans, EOI, jpegSegments, SOS } from './container/jpeg.ts'
 import { pngChunks } from './container/png.ts'
 import { CorruptImageError } from './errors.ts'
 import type { ImageFormat } from './types.ts'
@@ -27,11 +27,19 @@ function assertJpegComplete(bytes: Uint8Array): void {
     if (segment.marker === SOS) scanStart = segment.end
   }
   if (scanStart < 0) throw new CorruptImageError('JPEG has no scan data')
-  for (let i = bytes.length - 2; i >= scanStart; i--) {
-    if (bytes[i] === 0xff && bytes[i + 1] === EOI) return
+  let ended = false
+  for (let i = bytes.length - 2; i >= scanStart && !ended; i--)
+    ended = bytes[i] === 0xff && bytes[i + 1] === EOI
+  if (!ended) throw new CorruptImageError('truncated JPEG: no end-of-image marker after the scan data')
+  // Every decoder re-reads the whole image once per progressive scan: a small file with thousands of
+  // empty scans would keep any of them busy for minutes. Real encoders write about ten.
+  if (countScans(bytes, MAX_JPEG_SCANS) > MAX_JPEG_SCANS) {
+    throw new CorruptImageError(`JPEG with more than ${MAX_JPEG_SCANS} scans`)
   }
-  throw new CorruptImageError('truncated JPEG: no end-of-image marker after the scan data')
 }
+
+/** Far above any real encoder's progressive script (libjpeg writes 10, mozjpeg a few more). */
+export const MAX_JPEG_SCANS = 64
 
 /** A PNG is complete when its chunk walk reaches IEND (the walk itself throws on a chunk cut short). */
 function assertPngComplete(bytes: Uint8Array): void {

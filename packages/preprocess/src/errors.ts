@@ -47,10 +47,11 @@ export class PixelBudgetError extends PreprocessError {
   readonly width: number
   readonly height: number
   readonly maxPixels: number
-  constructor(width: number, height: number, maxPixels: number) {
+  /** `budgetFor` names a narrower budget than `maxPixels` itself, e.g. the one for CMYK JPEGs. */
+  constructor(width: number, height: number, maxPixels: number, budgetFor?: string) {
     super(
       'TOO_MANY_PIXELS',
-      `The image is ${width}×${height} (${width * height} pixels); the budget is ${maxPixels} pixels.`,
+      `The image is ${width}×${height} (${width * height} pixels); the budget${budgetFor ? ` for ${budgetFor}` : ''} is ${maxPixels} pixels.`,
     )
     this.width = width
     this.height = height

@@ -1,6 +1,6 @@
 import { EmptyImageError, ImageTooLargeError, PixelBudgetError } from './errors.ts'
 import { readImageHeader } from './header.ts'
-import { DEFAULT_LIMITS, type DecodeLimits, type ImageHeader } from './types.ts'
+import { CMYK_PIXEL_COST, DEFAULT_LIMITS, type DecodeLimits, type ImageHeader } from './types.ts'
 
 export function resolveLimits(limits?: Partial<DecodeLimits>): DecodeLimits {
   return { ...DEFAULT_LIMITS, ...limits }
@@ -9,15 +9,27 @@ export function resolveLimits(limits?: Partial<DecodeLimits>): DecodeLimits {
 /**
  * The gate in front of every decoder, cheapest check first: the byte count (free), then the header
  * (a few bytes read), then the pixel budget computed from the header. A tiny file that claims
- * 50000×50000 is therefore refused before any pixel buffer exists.
+ * 50000×50000 is therefore refused before any pixel buffer exists. A CMYK/YCCK JPEG gets a budget of
+ * `maxPixels / CMYK_PIXEL_COST`, because its decoder needs that much more memory per pixel.
  */
 export function checkLimits(bytes: Uint8Array, limits?: Partial<DecodeLimits>): ImageHeader {
   const { maxBytes, maxPixels } = resolveLimits(limits)
   if (bytes.length === 0) throw new EmptyImageError()
   if (bytes.length > maxBytes) throw new ImageTooLargeError(bytes.length, maxBytes)
   const header = readImageHeader(bytes)
-  if (header.width * header.height > maxPixels) {
+  const pixels = header.width * header.height
+  if (header.colourSpace) {
+    const budget = cmykPixelBudget(maxPixels)
+    if (pixels > budget) throw new PixelBudgetError(header.width, header.height, budget, CMYK_BUDGET_NAME)
+  } else if (pixels > maxPixels) {
     throw new PixelBudgetError(header.width, header.height, maxPixels)
   }
   return header
+}
+
+const CMYK_BUDGET_NAME = `CMYK JPEGs (1/${CMYK_PIXEL_COST} of maxPixels: their decoder needs ${CMYK_PIXEL_COST} times the memory)`
+
+/** The largest width × height accepted for a CMYK/YCCK JPEG under a given `maxPixels`. */
+export function cmykPixelBudget(maxPixels: number): number {
+  return Math.floor(maxPixels / CMYK_PIXEL_COST)
 }

@@ -5,14 +5,7 @@ import { CorruptImageError, PreprocessError, UnsupportedImageTypeError } from '.
 import { readImageHeader } from './header.ts'
 import { readOrientation } from './orient.ts'
 import { caught } from './test-support/catch.ts'
-import {
-  formatMatrix,
-  fromRaw,
-  jpegHeaderClaiming,
-  pattern,
-  toBytes,
-  withOrientation,
-} from './test-support/images.ts'
+import { formatMatrix, jpegHeaderClaiming, pattern, toBytes, withOrientation } from './test-support/images.ts'
 import { samplePhotos } from './test-support/photos.ts'
 import { mangle, seeded } from './test-support/random.ts'
 
@@ -21,10 +14,12 @@ const exifJpeg = await withOrientation(pattern(16, 8), 'jpeg', 6)
 
 describe('readImageHeader', () => {
   it.each(Object.entries(images))('reads the size of %s without decoding', (name, bytes) => {
-    expect(readImageHeader(bytes)).toEqual({
+    const colourSpace = /CMYK|YCCK/.exec(name)?.[0].toLowerCase()
+    expect(readImageHeader(bytes)).toStrictEqual({
       format: name.split(' ')[0]!.toLowerCase(),
       width: 48,
       height: 32,
+      ...(colourSpace && { colourSpace }),
     })
   })
 
@@ -103,13 +98,62 @@ describe('readImageHeader', () => {
     })
   })
 
-  describe('refuses variants some runtime cannot decode as UNSUPPORTED_TYPE', () => {
-    it('CMYK JPEG', async () => {
-      const cmyk = await toBytes(fromRaw(pattern(16, 16), 3).toColourspace('cmyk').jpeg())
-      expect(() => readImageHeader(cmyk)).toThrow(UnsupportedImageTypeError)
-      expect(() => readImageHeader(cmyk)).toThrow(/CMYK/)
+  describe('CMYK and YCCK JPEGs (4 components)', () => {
+    const cmyk = images['JPEG CMYK']!
+    const ycck = images['JPEG YCCK']!
+    const adobeAt = (bytes: Uint8Array) => segmentAt(bytes, 0xee)
+    const sofAt = (bytes: Uint8Array) => segmentAt(bytes, 0xc0)
+
+    it('says which of the two the Adobe marker declares (transform 0 or 2)', () => {
+      expect(readImageHeader(cmyk)).toMatchObject({ colourSpace: 'cmyk' })
+      expect(readImageHeader(ycck)).toMatchObject({ colourSpace: 'ycck' })
+      expect(readImageHeader(images['JPEG baseline']!)).not.toHaveProperty('colourSpace')
     })
 
+    it('finds an Adobe marker placed after the frame header too', () => {
+      const adobe = adobeAt(cmyk)
+      const segment = cmyk.subarray(adobe - 4, adobe + 12)
+      const withoutAdobe = [...cmyk.subarray(0, adobe - 4), ...cmyk.subarray(adobe + 12)]
+      const sos = withoutAdobe.findIndex((b, i) => b === 0xff && withoutAdobe[i + 1] === 0xda)
+      const moved = new Uint8Array([...withoutAdobe.slice(0, sos), ...segment, ...withoutAdobe.slice(sos)])
+      expect(readImageHeader(moved)).toMatchObject({ colourSpace: 'cmyk' })
+    })
+
+    const refusals: Array<[string, () => Uint8Array, new (...args: never[]) => PreprocessError, RegExp]> = [
+      [
+        'without an Adobe marker (CMYK or YCCK, inverted or not, is a guess)',
+        () => withByte(cmyk, adobeAt(cmyk) - 3, 0xed), // APP14 → APP13
+        UnsupportedImageTypeError,
+        /without an Adobe marker/,
+      ],
+      [
+        'with Adobe transform 1 (YCbCr, which needs 3 components)',
+        () => withByte(cmyk, adobeAt(cmyk) + 11, 1),
+        CorruptImageError,
+        /Adobe transform 1/,
+      ],
+      [
+        'arithmetic-coded (jpeg-js reads Huffman only)',
+        () => withByte(cmyk, sofAt(cmyk) - 3, 0xc9),
+        UnsupportedImageTypeError,
+        /arithmetic-coded CMYK/,
+      ],
+      ['12-bit', () => withByte(cmyk, sofAt(cmyk), 12), UnsupportedImageTypeError, /12-bit JPEG/],
+      [
+        'with a sampling factor over 4',
+        () => withByte(cmyk, sofAt(cmyk) + 7, 0x51),
+        CorruptImageError,
+        /sampling factors 5×1/,
+      ],
+    ]
+    it.each(refusals)('refuses one %s', (_, make, type, reason) => {
+      const error = caught(() => readImageHeader(make()))
+      expect(error).toBeInstanceOf(type)
+      expect(error).toMatchObject({ message: expect.stringMatching(reason) })
+    })
+  })
+
+  describe('refuses variants some runtime cannot decode as UNSUPPORTED_TYPE', () => {
     it('lossless (SOF3) JPEG', () => {
       const lossless = jpegHeaderClaiming(8, 8)
       lossless[3] = 0xc3
@@ -147,6 +191,13 @@ describe('readImageHeader', () => {
     expect(performance.now() - started).toBeLessThan(5000)
   })
 })
+
+/** Where the payload of the first segment with this marker starts (after its length bytes). */
+function segmentAt(bytes: Uint8Array, marker: number): number {
+  const at = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === marker)
+  if (at < 0) throw new Error(`no 0x${marker.toString(16)} segment`)
+  return at + 4
+}
 
 function withByte(bytes: Uint8Array, at: number, value: number): Uint8Array {
   const copy = bytes.slice()

@@ -1,5 +1,5 @@
 import { need, startsWithAt, u8, u16be, u16le, u24le, u32be } from './bytes.ts'
-import { jpegSegments } from './container/jpeg.ts'
+import { APP14, type JpegSegment, jpegSegments } from './container/jpeg.ts'
 import { riffChunks } from './container/riff.ts'
 import { CorruptImageError, UnsupportedImageTypeError } from './errors.ts'
 import { sniffFormat } from './sniff.ts'
@@ -13,15 +13,19 @@ interface Size {
 /**
  * Width and height from the header alone, without decoding a pixel: this is what lets the guards refuse
  * a 50000×50000 bomb before anything allocates. Variants that some runtime's codec cannot decode
- * (CMYK or lossless JPEG, animated WebP) are refused here, so every runtime refuses the same files.
+ * (12-bit, lossless or hierarchical JPEG, animated WebP) are refused here, so every runtime refuses the
+ * same files. CMYK and YCCK JPEGs are marked with `colourSpace`: the decoders route them to the one
+ * pure-JS decoder they share.
  */
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   const format = sniffFormat(bytes)
-  const size = format === 'jpeg' ? jpegSize(bytes) : format === 'png' ? pngSize(bytes) : webpSize(bytes)
+  const size: JpegFrame =
+    format === 'jpeg' ? jpegSize(bytes) : format === 'png' ? pngSize(bytes) : webpSize(bytes)
   if (size.width < 1 || size.height < 1) {
     throw new CorruptImageError(`the header says ${size.width}×${size.height}`)
   }
-  return { format, width: size.width, height: size.height }
+  const header = { format, width: size.width, height: size.height }
+  return size.colourSpace ? { ...header, colourSpace: size.colourSpace } : header
 }
 
 // JPEG ----------------------------------------------------------------------------------------------
@@ -29,11 +33,31 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
 /** Frame types decoded by libjpeg-turbo (sharp) and mozjpeg (wasm) alike: Huffman or arithmetic,
  * sequential or progressive, 8-bit. */
 const SUPPORTED_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc9, 0xca])
+/** The Huffman-coded ones, all that jpeg-js (the CMYK decoder) reads. */
+const HUFFMAN_SOF = new Set([0xc0, 0xc1, 0xc2])
 /** Lossless and hierarchical frames: valid JPEG, but no decoder of ours handles them. */
 const UNSUPPORTED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xcb, 0xcd, 0xce, 0xcf])
+/** 'Adobe' and the high byte of its version: the APP14 prefix jpeg-js looks for. */
+const ADOBE_ID = [0x41, 0x64, 0x6f, 0x62, 0x65, 0x00]
+/** Payload bytes of an Adobe APP14 marker: id, version, two flag words, then the transform code. */
+const ADOBE_LENGTH = 12
+/** The Adobe APP14 transform codes of a 4-component JPEG. */
+const ADOBE_TRANSFORMS: Readonly<Record<number, 'cmyk' | 'ycck'>> = { 0: 'cmyk', 2: 'ycck' }
 
-function jpegSize(bytes: Uint8Array): Size {
+interface JpegFrame extends Size {
+  readonly colourSpace?: 'cmyk' | 'ycck'
+}
+
+function jpegSize(bytes: Uint8Array): JpegFrame {
+  let adobe: number | undefined // transform code of the last Adobe APP14 marker seen
+  let cmyk: { frame: Size; marker: number } | undefined
   for (const segment of jpegSegments(bytes)) {
+    if (segment.marker === APP14 && startsWithAt(bytes, segment.start, ADOBE_ID)) {
+      // Ignored unless the frame has 4 components, as libjpeg does; -1 marks one too short to say.
+      adobe = segment.end - segment.start >= ADOBE_LENGTH ? bytes[segment.start + 11]! : -1
+      continue
+    }
+    if (cmyk) continue // a 4-component frame: only looking for the Adobe marker, up to the first scan
     if (UNSUPPORTED_SOF.has(segment.marker))
       throw new UnsupportedImageTypeError('lossless or hierarchical JPEG')
     if (!SUPPORTED_SOF.has(segment.marker)) continue
@@ -43,15 +67,42 @@ function jpegSize(bytes: Uint8Array): Size {
     const width = u16be(bytes, segment.start + 3, 'JPEG width')
     const components = u8(bytes, segment.start + 5, 'JPEG component count')
     if (precision !== 8) throw new UnsupportedImageTypeError(`${precision}-bit JPEG`)
-    // The wasm decoder cannot convert CMYK/YCCK to RGB; refusing everywhere keeps runtimes identical.
-    if (components === 4) throw new UnsupportedImageTypeError('CMYK JPEG')
-    if (components !== 1 && components !== 3)
+    if (components !== 1 && components !== 3 && components !== 4)
       throw new CorruptImageError(`JPEG with ${components} components`)
-    // Height 0 means "defined later by a DNL marker", which neither codec supports.
+    // Height 0 means "defined later by a DNL marker", which none of our decoders supports.
     if (height === 0) throw new CorruptImageError('JPEG height deferred to a DNL marker')
-    return { width, height }
+    if (components !== 4) return { width, height }
+    assertSamplingFactors(bytes, segment, components)
+    cmyk = { frame: { width, height }, marker: segment.marker }
   }
-  throw new CorruptImageError('JPEG ends before its frame header (SOF)')
+  if (!cmyk) throw new CorruptImageError('JPEG ends before its frame header (SOF)')
+  return { ...cmyk.frame, colourSpace: cmykColourSpace(cmyk.marker, adobe) }
+}
+
+/**
+ * CMYK and YCCK JPEGs are decoded by jpeg-js on every runtime (the wasm codec cannot convert them), so
+ * they are admitted only in the forms it reads: Huffman-coded, and with an Adobe marker saying which
+ * of the two it is. Without one the channels' meaning (inverted or not, CMYK or YCCK) is a guess.
+ */
+function cmykColourSpace(sof: number, adobe: number | undefined): 'cmyk' | 'ycck' {
+  if (!HUFFMAN_SOF.has(sof)) throw new UnsupportedImageTypeError('arithmetic-coded CMYK JPEG')
+  if (adobe === undefined)
+    throw new UnsupportedImageTypeError('4-component JPEG without an Adobe marker (CMYK or YCCK?)')
+  if (adobe < 0) throw new CorruptImageError('truncated JPEG Adobe marker')
+  const colourSpace = ADOBE_TRANSFORMS[adobe]
+  if (!colourSpace) throw new CorruptImageError(`4-component JPEG with Adobe transform ${adobe}`)
+  return colourSpace
+}
+
+/** libjpeg's rule (1 to 4), which also bounds the padding jpeg-js allocates per MCU. */
+function assertSamplingFactors(bytes: Uint8Array, sof: JpegSegment, components: number): void {
+  if (sof.start + 6 + components * 3 > sof.end) throw new CorruptImageError('truncated JPEG frame header')
+  for (let c = 0; c < components; c++) {
+    const factors = bytes[sof.start + 6 + c * 3 + 1]!
+    const h = factors >> 4
+    const v = factors & 0x0f
+    if (h < 1 || h > 4 || v < 1 || v > 4) throw new CorruptImageError(`JPEG sampling factors ${h}×${v}`)
+  }
 }
 
 // PNG -----------------------------------------------------------------------------------------------

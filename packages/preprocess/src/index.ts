@@ -14,12 +14,13 @@ export {
   UnsupportedImageTypeError,
 } from './errors.ts'
 export { BACKGROUND, flattenRgba } from './flatten.ts'
-export { checkLimits, resolveLimits } from './guards.ts'
+export { checkLimits, cmykPixelBudget, resolveLimits } from './guards.ts'
 export { readImageHeader } from './header.ts'
 export { applyOrientation, isOrientation, type Orientation, readOrientation, swapsAxes } from './orient.ts'
 export { type CropWindow, modelInputWindow, toModelInput } from './resize.ts'
 export { sniffFormat } from './sniff.ts'
 export {
+  CMYK_PIXEL_COST,
   DEFAULT_LIMITS,
   type DecodeLimits,
   type ImageDecoder,

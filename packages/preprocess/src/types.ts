@@ -14,6 +14,11 @@ export interface ImageHeader {
   readonly format: ImageFormat
   readonly width: number
   readonly height: number
+  /**
+   * Set only for 4-component JPEGs: `'cmyk'` or `'ycck'`, as their Adobe APP14 marker says (transform 0
+   * or 2). Every runtime decodes these with the same pure-JS decoder (`decode/cmyk-jpeg.ts`).
+   */
+  readonly colourSpace?: 'cmyk' | 'ycck'
 }
 
 /** Budgets checked from the header before the full decode. */
@@ -25,6 +30,15 @@ export interface DecodeLimits {
 }
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000 }
+
+/**
+ * A CMYK/YCCK JPEG counts this many times its pixels against `maxPixels`, because its pure-JS decoder
+ * (jpeg-js) needs that much more memory. Measured in Node 24: a 2 MP CMYK JPEG peaks at +116 MiB of RSS
+ * (about 58 bytes a pixel: a typed array per 8×8 block and component, then whole planes), while a 16 MP
+ * RGB JPEG through the wasm decoder peaks at +83 MiB. At 12, a CMYK decode at its budget weighs no more
+ * than the heaviest other decode: with the Worker's 16 MP that admits 1.33 MP CMYK, with the default 3.3 MP.
+ */
+export const CMYK_PIXEL_COST = 12
 
 /** A runtime's decoder: bytes in, oriented RGB out. One implementation per runtime, same contract. */
 export type ImageDecoder = (bytes: Uint8Array, limits?: Partial<DecodeLimits>) => Promise<RgbImage>

@@ -11,6 +11,7 @@ export interface JpegSegment {
 export const SOS = 0xda
 export const EOI = 0xd9
 export const APP1 = 0xe1
+export const APP14 = 0xee
 
 /** Markers that stand alone, without a length field (TEM, RST0-7). */
 function isStandalone(marker: number): boolean {
@@ -45,4 +46,35 @@ export function* jpegSegments(bytes: Uint8Array): Generator<JpegSegment> {
     if (marker === SOS) return
     pos = end
   }
+}
+
+/**
+ * How many scans (SOS segments) a JPEG has, counting no further than `limit + 1`. Unlike
+ * `jpegSegments` this walks past the first scan: it skips entropy-coded data (where 0xFF is only ever
+ * followed by 0x00, a fill byte or a restart marker) and the marker segments between progressive
+ * scans. Every step moves forward, so it finishes in one pass over the bytes whatever they hold.
+ */
+export function countScans(bytes: Uint8Array, limit: number): number {
+  let scans = 0
+  let pos = -1
+  for (const segment of jpegSegments(bytes)) {
+    if (segment.marker === SOS) {
+      scans = 1
+      pos = segment.end
+    }
+  }
+  while (pos >= 0 && scans <= limit) {
+    const at = bytes.indexOf(0xff, pos)
+    if (at < 0 || at + 1 >= bytes.length) break
+    const marker = bytes[at + 1]!
+    if (marker === 0xff) pos = at + 1
+    else if (marker === 0x00 || isStandalone(marker)) pos = at + 2
+    else if (marker === EOI) break
+    else {
+      if (marker === SOS) scans++
+      // A segment: skip its payload (a length below 2 still moves on by two bytes).
+      pos = at + 2 + (at + 3 < bytes.length ? (bytes[at + 2]! << 8) | bytes[at + 3]! : 0)
+    }
+  }
+  return scans
 }

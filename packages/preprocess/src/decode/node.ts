@@ -4,6 +4,7 @@ import { BACKGROUND } from '../flatten.ts'
 import { resolveLimits } from '../guards.ts'
 import type { ImageDecoder, RgbImage } from '../types.ts'
 import { admit } from './admit.ts'
+import { decodeCmykJpeg } from './cmyk-jpeg.ts'
 
 /**
  * The Node decoder (trainer, CLI): sharp/libvips at full resolution. Resizing is deliberately left to
@@ -15,9 +16,13 @@ import { admit } from './admit.ts'
  *   every runtime, rather than converted on one and not on the others;
  * - `.rotate()` applies the EXIF orientation; `.flatten()` composites alpha onto white;
  * - `.toColourspace('srgb')` makes greyscale three channels and 16-bit eight.
+ *
+ * CMYK and YCCK JPEGs bypass sharp: libvips would convert them through a CMYK ICC profile that the
+ * Worker does not have, so every runtime decodes them with the same pure-JS decoder instead.
  */
 export const decodeImage: ImageDecoder = async (bytes, limits) => {
-  admit(bytes, limits)
+  const header = admit(bytes, limits)
+  if (header.colourSpace) return decodeCmykJpeg(bytes, header, limits)
   const { maxPixels } = resolveLimits(limits)
   let raw: { data: Buffer; info: OutputInfo }
   try {

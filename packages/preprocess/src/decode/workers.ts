@@ -6,6 +6,7 @@ import { flattenRgba } from '../flatten.ts'
 import { applyOrientation, readOrientation } from '../orient.ts'
 import type { ImageDecoder, ImageFormat } from '../types.ts'
 import { admit } from './admit.ts'
+import { decodeCmykJpeg } from './cmyk-jpeg.ts'
 
 export { WASM_FILES } from './wasm-files.ts'
 
@@ -33,7 +34,8 @@ type Log = (message: string) => void
  * The wasm decoder for workerd and browsers (and Node, where tests compare it with sharp): @jsquash
  * codecs instantiated from the given modules, so nothing is fetched and nothing is compiled at runtime.
  * Same gate as the Node decoder (limits, completeness), then RGBA → RGB on white, then the EXIF
- * orientation applied in pure TS because these codecs ignore it.
+ * orientation applied in pure TS because these codecs ignore it. CMYK and YCCK JPEGs, which mozjpeg's
+ * wasm build cannot turn into RGB, go to the pure-JS decoder the Node decoder uses for them too.
  */
 export function createWasmDecoder(modules: WasmModules): ImageDecoder {
   assertModule(modules.jpeg, 'jpeg')
@@ -41,6 +43,7 @@ export function createWasmDecoder(modules: WasmModules): ImageDecoder {
   if (modules.webp !== undefined) assertModule(modules.webp, 'webp')
   return async (bytes, limits) => {
     const header = admit(bytes, limits)
+    if (header.colourSpace) return decodeCmykJpeg(bytes, header, limits)
     const module = modules[header.format]
     if (!module) throw new UnsupportedImageTypeError('WebP (this decoder was created without the WebP codec)')
     const decode = await codec(header.format, module)

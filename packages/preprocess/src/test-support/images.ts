@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp'
 import type { RgbImage } from '../types.ts'
+import { adobeJpeg, cmykJpeg, inkOf } from './cmyk.ts'
 
 /**
  * Synthetic test images made with sharp. The pattern is asymmetric in both axes (red grows to the
@@ -45,11 +46,16 @@ export async function formatMatrix(width = 48, height = 32): Promise<Record<stri
   const rgb = pattern(width, height)
   const rgba = patternRgba(width, height)
   const grey = { width, height, data: rgb.data.filter((_, i) => i % 3 === 1) }
+  const cmyk = await cmykJpeg(rgb)
   return {
     'JPEG baseline': await toBytes(fromRaw(rgb, 3).jpeg({ quality: 90 })),
     'JPEG progressive': await toBytes(fromRaw(rgb, 3).jpeg({ quality: 90, progressive: true })),
     'JPEG 4:4:4': await toBytes(fromRaw(rgb, 3).jpeg({ quality: 95, chromaSubsampling: '4:4:4' })),
-    'JPEG greyscale': await toBytes(fromRaw(grey, 1).jpeg({ quality: 90 })),
+    // 'b-w', or libvips writes a 1-band image as a 3-component JPEG.
+    'JPEG greyscale': await toBytes(fromRaw(grey, 1).toColourspace('b-w').jpeg({ quality: 90 })),
+    'JPEG CMYK': cmyk,
+    'JPEG CMYK progressive': await cmykJpeg(rgb, { progressive: true }),
+    'JPEG YCCK': await adobeJpeg(await inkOf(cmyk), 'ycck'),
     'PNG 8-bit RGB': await toBytes(fromRaw(rgb, 3).png()),
     'PNG 16-bit RGB': await toBytes(fromRaw(rgb, 3).toColourspace('rgb16').png()),
     'PNG palette': await toBytes(fromRaw(rgb, 3).png({ palette: true, colours: 64 })),
