@@ -24,6 +24,7 @@ import { toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import {
   BENCH_INPUTS,
+  chart,
   ms,
   pct,
   QUICK,
@@ -166,6 +167,37 @@ const trainRows = [first, second, accurate].map((r) => [
   r.card.metrics.valLogLoss.toFixed(4),
   `${r.card.quantization}, ${(r.weightBytes / 1024).toFixed(0)} KiB`,
 ])
+const sizeChart = await chart(
+  'bench-accuracy-vs-size',
+  'Validation accuracy against weight size per quantization',
+  {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 420,
+    height: 220,
+    title: 'Fast model: accuracy vs weight size',
+    data: {
+      values: QUANTIZATIONS.map((q) => ({
+        quantization: q,
+        kib: exports[q]!.bytes / 1024,
+        accuracy: exports[q]!.accuracy * 100,
+      })),
+    },
+    layer: [
+      { mark: { type: 'point', filled: true, size: 80 } },
+      { mark: { type: 'text', dx: 8, align: 'left' }, encoding: { text: { field: 'quantization' } } },
+    ],
+    encoding: {
+      x: { field: 'kib', type: 'quantitative', title: 'weights (KiB)', scale: { zero: true } },
+      y: {
+        field: 'accuracy',
+        type: 'quantitative',
+        title: 'validation accuracy (%)',
+        scale: { zero: false },
+      },
+    },
+  },
+)
+
 const markdown = [
   `### Training (${first.card.training.trainCount} training and ${first.card.metrics.valCount} validation photos)`,
   '',
@@ -191,6 +223,8 @@ const markdown = [
       pct(exports[q]!.agreement),
     ]),
   ),
+  '',
+  sizeChart,
   '',
   '### Inference on tfjs wasm, batch 1',
   '',
