@@ -1,3 +1,4 @@
+import '@tensorflow/tfjs-layers' // registers the gradients, as the trainer's own imports do
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
 import { BackendUnavailableError, selectBackend } from './backend.ts'
@@ -14,6 +15,29 @@ describe('selectBackend', () => {
   it('activates an explicitly chosen backend', async () => {
     expect((await selectBackend('cpu')).backend).toBe('cpu')
     expect(tf.getBackend()).toBe('cpu')
+  })
+
+  it('registers the wasm training kernels with wasm, so a conv2d gradient works there', async () => {
+    const report = await selectBackend('wasm')
+    expect(report.backend).toBe('wasm')
+    expect(report.notes.join(' ')).toContain('Conv2DBackpropFilter')
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined()
+    // loss = Σ conv2d(x, W), x all ones [1, 4, 4, 1], W 3×3 'valid': each tap sees the 2×2 outputs' inputs,
+    // so dW = 4 everywhere; dx counts the windows covering each pixel (1, 2, 2, 1 along each axis).
+    const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D
+    const filter = tf.ones([3, 3, 1, 1]) as tf.Tensor4D
+    const [dx, dW] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')),
+    )([x, filter])
+    expect(Array.from(dW!.dataSync())).toEqual(new Array(9).fill(4))
+    const edge = [1, 2, 2, 1]
+    expect(Array.from(dx!.dataSync())).toEqual(edge.flatMap((r) => edge.map((c) => r * c)))
+    expect((await selectBackend('wasm')).notes).toEqual(report.notes) // registering again changes nothing
+    tf.dispose([x, filter, dx!, dW!])
+  })
+
+  it('adds no notes for a backend it does not prepare', async () => {
+    expect((await selectBackend('cpu')).notes).toEqual([])
   })
 
   it('fails with a typed error when an explicit choice cannot load', async () => {

@@ -14,6 +14,8 @@ export interface BackendReport {
   backend: string
   /** Why each faster option was passed over. */
   skipped: { choice: BackendChoice; reason: string }[]
+  /** What was done to the chosen backend beyond selecting it (e.g. training kernels registered). */
+  notes: string[]
 }
 
 type Concrete = Exclude<BackendChoice, 'auto'>
@@ -34,17 +36,30 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** `auto` tries the native bindings first (GPU, then CPU), then wasm, then pure JS, and says why it skipped each. */
+/**
+ * `auto` tries the native bindings first (GPU, then CPU), then wasm, then pure JS, and says why it skipped each.
+ * On wasm it registers the training kernels tfjs-backend-wasm lacks (or runs slowly), so convolutions train at
+ * XNNPACK speed there.
+ */
 export async function selectBackend(choice: BackendChoice): Promise<BackendReport> {
   const order: Concrete[] = choice === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [choice]
   const skipped: BackendReport['skipped'] = []
   for (const candidate of order) {
     const reason = await tryBackend(candidate)
-    if (reason === undefined) return { backend: tf.getBackend(), skipped }
+    if (reason === undefined) return { backend: tf.getBackend(), skipped, notes: await prepare(candidate) }
     if (choice !== 'auto') throw new BackendUnavailableError(candidate, reason)
     skipped.push({ choice: candidate, reason })
   }
   throw new BackendUnavailableError(choice, 'no backend could be initialised')
+}
+
+/** Makes the chosen backend ready for training; returns what it did, for the report. */
+async function prepare(choice: Concrete): Promise<string[]> {
+  if (choice !== 'wasm') return []
+  // Loaded only here: the module imports the wasm backend, which a native run has no use for.
+  const { registerWasmTrainingKernels } = await import('@whisker/model-core/kernels')
+  const { added, replaced } = registerWasmTrainingKernels()
+  return [`wasm training kernels: added ${added.join(', ')}; replaced ${replaced.join(', ')}`]
 }
 
 async function tryBackend(choice: Concrete): Promise<string | undefined> {

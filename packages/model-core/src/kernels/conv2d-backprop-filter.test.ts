@@ -1,0 +1,94 @@
+import '@tensorflow/tfjs-layers' // registers the gradients
+import * as tf from '@tensorflow/tfjs-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  compareKernel,
+  input,
+  materialize,
+  onBothBackends,
+  relativeError,
+  reportErrors,
+} from '../test-support/backends.ts'
+import { registerWasmTrainingKernels } from './index.ts'
+
+const TOLERANCE = 1e-4
+const errors = new Map<string, number>()
+beforeAll(registerWasmTrainingKernels)
+afterAll(() => reportErrors('Conv2DBackpropFilter', errors))
+
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]]
+const PADS: Pad[] = [
+  'same',
+  'valid',
+  [
+    [0, 0],
+    [1, 2],
+    [0, 1],
+    [0, 0],
+  ],
+  1,
+]
+const CASES: {
+  n: number
+  h: number
+  w: number
+  k: [number, number]
+  s: number | [number, number]
+  c?: [number, number]
+}[] = [
+  { n: 1, h: 7, w: 9, k: [3, 3], s: 1 },
+  { n: 2, h: 8, w: 8, k: [3, 3], s: 2 },
+  { n: 3, h: 7, w: 6, k: [2, 2], s: 2 },
+  { n: 2, h: 9, w: 7, k: [5, 3], s: [2, 1] },
+  { n: 4, h: 6, w: 6, k: [1, 1], s: 1 },
+  { n: 1, h: 10, w: 11, k: [3, 3], s: 3 },
+  { n: 4, h: 24, w: 24, k: [3, 3], s: 1, c: [8, 16] }, // a longer reduction: 2,304 terms per weight
+]
+
+describe('Conv2DBackpropFilter on wasm (dW as one XNNPACK convolution)', () => {
+  let seed = 1
+  for (const { n, h, w, k, s, c } of CASES) {
+    for (const pad of c ? (['same'] as Pad[]) : PADS) {
+      const [ci, co] = c ?? [3, 4]
+      const label = `batch ${n}, ${h}×${w}×${ci}→${co}, kernel ${k.join('×')}, stride ${s}, pad ${JSON.stringify(pad)}`
+      it(`matches the cpu backend: ${label}`, async () => {
+        const filterShape = [...k, ci, co] as [number, number, number, number]
+        const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], filterShape, s, 1, pad)
+        const x = input([n, h, w, ci], seed++)
+        const dy = input(info.outShape, seed++)
+        const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape }
+        const { error, shape, expectedShape } = await compareKernel('Conv2DBackpropFilter', { x, dy }, attrs)
+        errors.set(label, error)
+        expect(shape).toEqual(filterShape)
+        expect(shape).toEqual(expectedShape)
+        expect(error).toBeLessThanOrEqual(TOLERANCE)
+      })
+    }
+  }
+
+  it('takes NCHW inputs (transposed to NHWC and back)', async () => {
+    const x = input([2, 3, 8, 7], 90) // N, C, H, W
+    const dy = input([2, 5, 4, 4], 91)
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 5] }
+    const { error, shape } = await compareKernel('Conv2DBackpropFilter', { x, dy }, attrs)
+    errors.set('NCHW, stride 2, same', error)
+    expect(shape).toEqual([3, 3, 3, 5])
+    expect(error).toBeLessThanOrEqual(TOLERANCE)
+  })
+
+  it('gives tf.grads of a strided conv2d the same filter and input gradients as the cpu backend', async () => {
+    const x = input([3, 9, 8, 2], 92)
+    const filter = input([3, 3, 2, 4], 93)
+    const weights = input([3, 5, 4, 4], 94)
+    const { wasm, cpu } = await onBothBackends(() => {
+      const loss = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), materialize(weights)))
+      return tf.grads(loss)([materialize(x), materialize(filter)])
+    })
+    for (const i of [0, 1]) {
+      const error = relativeError(wasm[i]!.values, cpu[i]!.values)
+      errors.set(`tf.grads through conv2d, ${i === 0 ? 'dx' : 'dW'}`, error)
+      expect(error).toBeLessThanOrEqual(TOLERANCE)
+    }
+  })
+})
