@@ -48,7 +48,10 @@ describe('GET /openapi.json', () => {
     expect(classify.requestBody!.content['multipart/form-data']).toMatchObject({
       schema: { properties: { image: { type: 'array', maxItems: 16 } }, required: ['image'] },
     })
-    expect(classify.parameters).toEqual([expect.objectContaining({ name: 'topK', in: 'query' })])
+    expect(classify.parameters).toEqual([
+      expect.objectContaining({ name: 'topK', in: 'query' }),
+      expect.objectContaining({ name: 'explain', in: 'query' }),
+    ])
     expect(Object.keys(classify.responses).sort()).toEqual([
       '200',
       '400',
@@ -68,6 +71,8 @@ describe('GET /openapi.json', () => {
     )
     expect(components.schemas.Problem!.properties!.code!.enum).toEqual([...PROBLEM_CODES])
     expect(components.schemas.ModelCard).toBeDefined()
+    expect(components.schemas.Classification!.required).not.toContain('explain') // only with ?explain=1
+    expect(components.schemas.Explanation!.required).toEqual(['method', 'label', 'grid', 'png', 'region'])
     expect(Object.keys(components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth'])
   })
 })

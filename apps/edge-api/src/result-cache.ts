@@ -1,4 +1,5 @@
 import type { Classification } from '@whisker/model-core'
+import type { Explained } from './classify-image.ts'
 
 /**
  * Answers for uploads seen before, in the Cache API (`caches.default`, per Cloudflare location). The key is
@@ -25,18 +26,35 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** A GET under the Worker's own origin: the Cache API keys by URL, and only same-zone URLs are stored. */
-export function resultCacheKey(origin: string, modelVersion: string, digest: string): Request {
-  return new Request(`${origin}/__whisker-cache/classify/${modelVersion}/${digest}`)
+/** What is stored per image: every class ranked, and the heatmap when it was asked for. */
+export interface CachedAnswer {
+  result: Classification
+  explain?: Explained
 }
 
-export async function cachedResult(key: Request): Promise<Classification | undefined> {
+/**
+ * A GET under the Worker's own origin: the Cache API keys by URL, and only same-zone URLs are stored.
+ * Explained answers live under their own key (`…/explain`): they carry a heatmap a plain answer need not.
+ * `v2`: the stored shape became `{ result, explain? }`; entries of the old shape are never read.
+ */
+export function resultCacheKey(
+  origin: string,
+  modelVersion: string,
+  digest: string,
+  explain = false,
+): Request {
+  return new Request(
+    `${origin}/__whisker-cache/classify/v2/${modelVersion}/${digest}${explain ? '/explain' : ''}`,
+  )
+}
+
+export async function cachedResult(key: Request): Promise<CachedAnswer | undefined> {
   const hit = await caches.default.match(key)
-  return hit ? hit.json<Classification>() : undefined
+  return hit ? hit.json<CachedAnswer>() : undefined
 }
 
-export function cacheResult(key: Request, result: Classification): Promise<void> {
-  const response = new Response(JSON.stringify(result), {
+export function cacheResult(key: Request, answer: CachedAnswer): Promise<void> {
+  const response = new Response(JSON.stringify(answer), {
     headers: { 'Content-Type': 'application/json', 'Cache-Control': `public, max-age=${MAX_AGE_SECONDS}` },
   })
   return caches.default.put(key, response)

@@ -14,6 +14,8 @@ declare module 'vitest' {
     validationPhotos: LabelledPhoto[]
     /** One validation photo re-encoded as PNG (same pixels, different container and codec). */
     validationPng: LabelledPhoto
+    /** The heatmap model-core draws in Node for `validationPng`'s pixels: the Worker must draw the same. */
+    validationPngHeatmap: { label: string; method: string; grid: number[][] }
     /** The test model's validation accuracy as the trainer measured it (Node, sharp decoder). */
     trainerValAccuracy: number
     /** The `dev` environment's RATE_LIMITER binding (wrangler.jsonc), which the tests run with. */

@@ -3,7 +3,11 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseModelCard } from '@whisker/model-core'
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-wasm'
+import { heatmapRows, loadClassifier, parseModelCard } from '@whisker/model-core'
+import { readModelDir } from '@whisker/model-core/training' // its tfjs-layers registers tfjs' gradients
+import type { RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import type { TestProject } from 'vitest/node'
 import { unstable_readConfig } from 'wrangler'
@@ -33,9 +37,11 @@ export default async function setup(project: TestProject): Promise<void> {
   )
   const first = photos[0]
   if (!first) throw new Error(`${TEST_MODEL_DIR}/split.json lists no validation photos`)
-  const png = await encodePng(await decodeImage(Buffer.from(first.base64, 'base64')))
+  const decoded = await decodeImage(Buffer.from(first.base64, 'base64'))
+  const png = await encodePng(decoded)
 
   project.provide('validationPhotos', photos)
+  project.provide('validationPngHeatmap', await heatmapInNode(decoded))
   project.provide('validationPng', { ...first, name: first.name.replace(/\.\w+$/, '.png'), base64: b64(png) })
   project.provide('trainerValAccuracy', card.metrics.valAccuracy)
   project.provide('rateLimit', rateLimitOfDevEnvironment())
@@ -51,13 +57,33 @@ function rateLimitOfDevEnvironment(): { limit: number; period: number } {
   return { limit: binding.simple.limit, period: binding.simple.period }
 }
 
-/** All files present and a card the current schema accepts (a model left by an older trainer is retrained). */
+/**
+ * The trainer's heatmap for a photo, computed here in Node through the same model-core code on tfjs wasm:
+ * the tests check the Worker draws the same grid for the same pixels (the PNG fixture, lossless).
+ */
+async function heatmapInNode(image: RgbImage): Promise<{ label: string; method: string; grid: number[][] }> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm did not start in the global setup')
+  const classifier = await loadClassifier(await readModelDir(TEST_MODEL_DIR))
+  try {
+    const { heatmap } = await classifier.explain(image)
+    return { label: heatmap.label, method: heatmap.method, grid: heatmapRows(heatmap) }
+  } finally {
+    classifier.dispose()
+  }
+}
+
+/**
+ * All files present and a card the current schema accepts, saying how to explain (a model left by an
+ * older trainer is retrained).
+ */
 async function usableTestModel(): Promise<boolean> {
   const files = ['model.json', 'weights.bin', 'card.json', 'split.json']
   if (!files.every((f) => existsSync(join(TEST_MODEL_DIR, f)))) return false
   try {
-    parseModelCard(JSON.parse(await readFile(join(TEST_MODEL_DIR, 'card.json'), 'utf8')))
-    return true
+    return (
+      parseModelCard(JSON.parse(await readFile(join(TEST_MODEL_DIR, 'card.json'), 'utf8'))).explain !==
+      undefined
+    )
   } catch {
     return false
   }

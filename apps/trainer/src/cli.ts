@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { evaluateCommand } from './commands/evaluate.ts'
 import { exportCommand } from './commands/export.ts'
+import { filtersCommand } from './commands/filters.ts'
 import { predictCommand } from './commands/predict.ts'
 import { reportCommand } from './commands/report.ts'
 import { trainCommand } from './commands/train.ts'
@@ -14,6 +15,7 @@ const program = new Command('whisker')
   .addCommand(predictCommand())
   .addCommand(exportCommand())
   .addCommand(reportCommand())
+  .addCommand(filtersCommand())
 
 try {
   await program.parseAsync()

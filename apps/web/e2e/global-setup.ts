@@ -59,13 +59,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => worker.stop()
 }
 
-/** All files there and a card the current schema accepts (a model left by an older trainer is retrained). */
+/**
+ * All files there and a card the current schema accepts, saying how to explain (a model left by an older
+ * trainer is retrained).
+ */
 async function usableModel(): Promise<boolean> {
   const files = ['model.json', 'weights.bin', 'card.json', 'split.json']
   if (!files.every((file) => existsSync(join(E2E_MODEL_DIR, file)))) return false
   try {
-    parseFullCard(JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')))
-    return true
+    return (
+      parseFullCard(JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8'))).explain !==
+      undefined
+    )
   } catch {
     return false
   }

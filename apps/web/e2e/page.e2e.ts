@@ -72,7 +72,7 @@ function recordUploads(): void {
   }
   window.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-    if (init?.method === 'POST' && url.endsWith('/v1/classify')) {
+    if (init?.method === 'POST' && new URL(url, location.href).pathname === '/v1/classify') {
       const body = init.body
       if (body instanceof FormData) {
         const images = body.getAll('image').filter((value): value is File => value instanceof File)
@@ -375,8 +375,85 @@ describe('the page', () => {
       const score = (bar: string | undefined) => Number(/(\d+)%$/.exec(bar ?? '')?.[1] ?? Number.NaN)
       expect(Math.abs(score(dogHere?.bars[0]) - score(server?.bars[0]))).toBeLessThanOrEqual(2)
       expect(await uploadsOf(page)).toHaveLength(1) // only the first, server-side photo was uploaded
+      // Heatmaps too, made in the page by the same model-core code (a canvas makes the PNG).
+      expect(await page.getByRole('button', { name: 'Show where it looked' }).count()).toBe(2)
+      await page.getByRole('button', { name: 'Show where it looked' }).first().click()
+      const natural = await page
+        .locator('.result__heatmap')
+        .first()
+        .evaluate((img: HTMLImageElement) => [img.naturalWidth, img.src.slice(0, 22)])
+      expect(natural).toEqual([56, 'data:image/png;base64,'])
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'on-device-offline-desktop.png') })
     })
+  })
+})
+
+describe('where it looked', () => {
+  it('lays the heatmap over the photo behind a toggle, large enough to read on a 360 px phone', async () => {
+    await withPage(async ({ page }) => {
+      const asked: string[] = []
+      page.on('request', (request) => {
+        if (request.method() === 'POST') asked.push(new URL(request.url()).search)
+      })
+      await page.getByLabel('Choose photos').setInputFiles(cat.path)
+      const [result] = await results(page, 1)
+      expect(result).toMatchObject({ state: 'done', label: 'Cat' })
+      expect(asked).toEqual(['?explain=1'])
+
+      const toggle = page.getByRole('button', { name: 'Show where it looked' })
+      const heatmap = page.locator('.result__heatmap')
+      const legend = page.locator('.result__legend')
+      expect(await toggle.getAttribute('aria-pressed')).toBe('false')
+      expect(await heatmap.isVisible()).toBe(false)
+      const thumbnail = await page.locator('.result__media').boundingBox()
+      expect(thumbnail?.width).toBeLessThan(100)
+
+      await toggle.click()
+      expect(await toggle.getAttribute('aria-pressed')).toBe('true')
+      await heatmap.waitFor({ state: 'visible' })
+      expect(await legend.textContent()).toMatch(
+        /^Warmer colours: where it looked most to say “Cat” \((Grad-CAM|class activation map)\)\.$/,
+      )
+      // The Worker's 56 px PNG, drawn over exactly the photo's square, which now takes the card's width.
+      const drawn = await heatmap.evaluate((img: HTMLImageElement) => ({
+        src: img.src.slice(0, 22),
+        natural: [img.naturalWidth, img.naturalHeight],
+        opacity: getComputedStyle(img).opacity,
+      }))
+      expect(drawn).toEqual({ src: 'data:image/png;base64,', natural: [56, 56], opacity: '0.8' })
+      const [media, photo, overlay] = await Promise.all(
+        ['.result__media', '.result__image', '.result__heatmap'].map((s) => page.locator(s).boundingBox()),
+      )
+      expect(overlay).toEqual(photo)
+      expect(overlay).toEqual(media)
+      expect(media!.width).toBeGreaterThanOrEqual(280)
+      expect(media!.width).toBeCloseTo(media!.height, 0)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+      await page.locator('.result').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'explain-phone-360x740.png') })
+
+      await toggle.click()
+      expect(await toggle.getAttribute('aria-pressed')).toBe('false')
+      expect(await heatmap.isVisible()).toBe(false)
+      expect(await legend.isVisible()).toBe(false)
+    }, PHONE)
+  })
+
+  it('gives every card of a batch its own toggle, on the desktop too, and in the dark', async () => {
+    await withPage(
+      async ({ page }) => {
+        await page.getByLabel('Choose photos').setInputFiles([cat.path, dog.path])
+        await results(page, 2)
+        const toggles = page.getByRole('button', { name: 'Show where it looked' })
+        expect(await toggles.count()).toBe(2)
+        await toggles.nth(1).click()
+        expect(await page.locator('.result__heatmap:visible').count()).toBe(1)
+        expect(await page.locator('.result__legend:visible').textContent()).toContain('“Dog”')
+        await page.locator('#results').scrollIntoViewIfNeeded()
+        await page.screenshot({ path: join(ARTIFACTS_DIR, 'explain-desktop-1280x800-dark.png') })
+      },
+      { ...DESKTOP, colorScheme: 'dark' },
+    )
   })
 })
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   type ClientOptions,
   classify,
+  classifyBatch,
   getModelCard,
   MAX_UPLOAD_BYTES,
   parseClassification,
+  parseExplanation,
   parseModelCard,
   parseProblem,
   precheckImage,
@@ -64,6 +66,43 @@ describe('parseClassification', () => {
     ['a model without a version', { ...catAnswer, model: {} }, 'model.version'],
   ])('rejects %s and names the field', (_, body, path) => {
     expect(rejectedPath(() => parseClassification(body))).toBe(path)
+  })
+})
+
+const explanation = {
+  method: 'grad-cam',
+  label: 'cat',
+  grid: [
+    [0, 0.5],
+    [1, 0.25],
+  ],
+  png: 'data:image/png;base64,iVBORw0KGgo=',
+  region: { x: 64, y: 0, width: 384, height: 384 },
+}
+
+describe('parseExplanation (`explain`, with ?explain=1)', () => {
+  it('keeps the heatmap the page lays over the photo, and drops the grid it does not draw', () => {
+    const parsed = parseClassification({ ...catAnswer, explain: explanation })
+    const { grid: _grid, ...kept } = explanation
+    expect(parsed).toEqual({ ...catAnswer, explain: kept })
+  })
+
+  it('is optional: an answer without it has none', () => {
+    expect(parseClassification(catAnswer)).not.toHaveProperty('explain')
+  })
+
+  it.each([
+    ['not an object', 'heatmap'],
+    ['a picture that is not a PNG data URL', { ...explanation, png: 'https://evil.example/x.png' }],
+    ['a picture that is not base64', { ...explanation, png: 'data:image/png;base64,<svg onload=x>' }],
+    ['a PNG data URL of another type', { ...explanation, png: 'data:image/svg+xml;base64,PHN2Zz4=' }],
+    ['no region', { ...explanation, region: undefined }],
+    ['an empty region', { ...explanation, region: { x: 0, y: 0, width: 0, height: 5 } }],
+    ['a fractional region', { ...explanation, region: { x: 0.5, y: 0, width: 5, height: 5 } }],
+    ['no label', { ...explanation, label: ' ' }],
+  ])('drops %s, keeping the answer', (_, explain) => {
+    expect(parseExplanation(explain)).toBeUndefined()
+    expect(parseClassification({ ...catAnswer, explain })).toEqual(catAnswer)
   })
 })
 
@@ -212,6 +251,16 @@ describe('classify', () => {
     expect(request?.method).toBe('POST')
     expect(request?.headers.get('content-type')).toBe('image/jpeg')
     expect([...(request?.body ?? [])]).toEqual([0xff, 0xd8, 0xff, 0xe0])
+  })
+
+  it('asks for the heatmap with ?explain=1 when told to, for one photo and for a batch', async () => {
+    const server = fakeServer(() => json(catAnswer))
+    await classify(jpeg, { ...server.options, explain: true })
+    expect(server.sent[0]?.url).toBe('https://whisker.test/v1/classify?explain=1')
+    const batch = fakeServer(() => json([catAnswer, catAnswer]))
+    const images = [jpeg, jpeg].map((blob) => ({ blob, name: 'a.jpg' }))
+    expect((await classifyBatch(images, { ...batch.options, explain: true })).ok).toBe(true)
+    expect(batch.sent[0]?.url).toBe('https://whisker.test/v1/classify?explain=1')
   })
 
   it('sends application/octet-stream when the file has no type', async () => {

@@ -19,6 +19,18 @@ export interface Prediction {
   readonly score: number
 }
 
+/** Where the model looked for its label (`?explain=1`): a heatmap to lay over the part of the photo it saw. */
+export interface Explanation {
+  /** `grad-cam` or `cam`, as the model card says. */
+  readonly method: string
+  /** The class explained: the answer's label. */
+  readonly label: string
+  /** `data:image/png;base64,…`: the heatmap, coloured, more opaque where it counted more. */
+  readonly png: string
+  /** The part of the (upright) photo the heatmap covers, in its pixels. */
+  readonly region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
+}
+
 /** `200` body of `POST /v1/classify`. */
 export interface Classification {
   readonly label: string
@@ -26,6 +38,8 @@ export interface Classification {
   readonly confidence: number
   readonly predictions: readonly Prediction[]
   readonly model: { readonly version: string }
+  /** Present when asked for (`explain: true`) and the model can explain itself. */
+  readonly explain?: Explanation
 }
 
 /** Body of `GET /v1/model`: the parts this page uses; other fields are ignored. */
@@ -148,12 +162,32 @@ export function parseClassification(body: unknown): Classification {
       score: probability(prediction.score, `predictions[${i}].score`),
     }
   })
-  return {
+  const classification = {
     label: text(root.label, 'label'),
     confidence: probability(root.confidence, 'confidence'),
     predictions,
     model: { version: text(object(root.model, 'model').version, 'model.version') },
   }
+  const explain = parseExplanation(root.explain)
+  return explain === undefined ? classification : { ...classification, explain }
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0
+
+/**
+ * The optional `explain` member: kept only when it is whole and its picture is a PNG data URL (the page
+ * puts it in an `img`), else dropped: a heatmap is a bonus, never a reason to fail the answer.
+ */
+export function parseExplanation(value: unknown): Explanation | undefined {
+  if (!isObject(value) || !isObject(value.region)) return undefined
+  const { method, label, png, region } = value
+  if (typeof method !== 'string' || typeof label !== 'string' || label.trim() === '') return undefined
+  if (typeof png !== 'string' || !/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/.test(png)) return undefined
+  const { x, y, width, height } = region
+  if (!isCount(x) || !isCount(y) || !isCount(width) || !isCount(height) || width === 0 || height === 0)
+    return undefined
+  return { method, label, png, region: { x, y, width, height } }
 }
 
 const optionalText = (value: unknown): string | undefined =>
@@ -285,14 +319,21 @@ async function request<T>(
 
 const ACCEPT = 'application/json, application/problem+json'
 
+export interface ClassifyOptions extends ClientOptions {
+  /** Also ask where the model looked (`?explain=1`): a heatmap per photo, about 10 kB more each. */
+  readonly explain?: boolean
+}
+
+const classifyPath = (options: ClassifyOptions) => `/v1/classify${options.explain ? '?explain=1' : ''}`
+
 /** `POST /v1/classify` with the raw image bytes. `latencyMs` covers the upload, the work and the answer. */
-export function classify(image: Blob, options: ClientOptions = {}): Promise<Outcome<Classification>> {
+export function classify(image: Blob, options: ClassifyOptions = {}): Promise<Outcome<Classification>> {
   const init: RequestInit = {
     method: 'POST',
     headers: { 'content-type': image.type || 'application/octet-stream', accept: ACCEPT },
     body: image,
   }
-  return request('/v1/classify', init, parseClassification, options)
+  return request(classifyPath(options), init, parseClassification, options)
 }
 
 /** The Worker's limit on images per multipart request (apps/edge-api/src/config.ts). */
@@ -305,12 +346,17 @@ export const MAX_IMAGES_PER_REQUEST = 16
  */
 export function classifyBatch(
   images: readonly { readonly blob: Blob; readonly name: string }[],
-  options: ClientOptions = {},
+  options: ClassifyOptions = {},
 ): Promise<Outcome<Classification[]>> {
   const form = new FormData()
   for (const image of images) form.append('image', image.blob, image.name || 'photo')
   const init: RequestInit = { method: 'POST', headers: { accept: ACCEPT }, body: form }
-  return request('/v1/classify', init, (body) => parseClassificationBatch(body, images.length), options)
+  return request(
+    classifyPath(options),
+    init,
+    (body) => parseClassificationBatch(body, images.length),
+    options,
+  )
 }
 
 /** `GET /v1/model`: the model card of the model the Worker is serving. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Classification } from './api.ts'
 import {
   describeClassification,
+  describeExplanation,
   describeModelCard,
   describeUpload,
   formatBytes,
@@ -224,5 +225,34 @@ describe('summarizeBatch', () => {
       "2 photos: Dog. 1 couldn't be classified.",
     )
     expect(summarizeBatch([{ ok: false }, { ok: false }])).toBe("2 photos. 2 couldn't be classified.")
+  })
+})
+
+describe('describeExplanation', () => {
+  const explain = {
+    method: 'grad-cam',
+    label: 'golden_retriever',
+    png: 'data:image/png;base64,AAAA',
+    region: { x: 128, y: 0, width: 384, height: 384 },
+  }
+
+  it('names the toggle, the caption and the picture in words', () => {
+    expect(describeExplanation(explain, { width: 640, height: 384 })).toEqual({
+      png: explain.png,
+      button: 'Show where it looked',
+      caption: 'Warmer colours: where it looked most to say “Golden retriever” (Grad-CAM).',
+      alt: 'Heatmap of where the model looked to say Golden retriever',
+      fit: 'cover',
+    })
+    expect(describeExplanation({ ...explain, method: 'cam' }).caption).toContain('(class activation map)')
+  })
+
+  it('fits the photo as the model saw it: its centred square, or the whole photo squeezed (stretch models)', () => {
+    expect(describeExplanation(explain, { width: 640, height: 384 }).fit).toBe('cover')
+    const whole = { ...explain, region: { x: 0, y: 0, width: 640, height: 384 } }
+    expect(describeExplanation(whole, { width: 640, height: 384 }).fit).toBe('fill')
+    expect(describeExplanation(whole).fit).toBe('cover') // size unknown: the common case
+    const square = { ...explain, region: { x: 0, y: 0, width: 384, height: 384 } }
+    expect(describeExplanation(square, { width: 384, height: 384 }).fit).toBe('cover')
   })
 })

@@ -1,4 +1,4 @@
-import type { Classification, ModelCard } from './api.ts'
+import type { Classification, Explanation, ModelCard } from './api.ts'
 import type { Size } from './downscale.ts'
 import type { Where } from './history.ts'
 
@@ -140,6 +140,42 @@ export function describeUpload(
   const size = upload.sent === undefined ? '' : ` ${upload.sent.width} × ${upload.sent.height},`
   const sent = `Sent${size} ${formatBytes(upload.sentBytes)}`
   return upload.reencoded ? `${sent} (photo was ${formatBytes(upload.originalBytes)})` : sent
+}
+
+/** What the "where it looked" toggle shows, in words. */
+export interface ExplanationView {
+  readonly png: string
+  /** The toggle's name; it stays the same and says pressed or not through aria-pressed. */
+  readonly button: string
+  /** Under the picture while it is shown. */
+  readonly caption: string
+  /** The heatmap's alternative text. */
+  readonly alt: string
+  /**
+   * How the photo fits its square while the heatmap is shown, so that it shows exactly what the model
+   * saw: `cover` crops the centred square (center-crop models), `fill` squeezes the whole photo (stretch).
+   */
+  readonly fit: 'cover' | 'fill'
+}
+
+const METHODS: Record<string, string> = { 'grad-cam': 'Grad-CAM', cam: 'class activation map' }
+
+/** `photo` is the shown photo's size (upright), to tell a centred-square crop from the whole picture. */
+export function describeExplanation(
+  explain: Explanation,
+  photo?: { readonly width: number; readonly height: number },
+): ExplanationView {
+  const label = formatLabel(explain.label)
+  const method = METHODS[explain.method] ?? explain.method
+  const { region } = explain
+  const whole = photo !== undefined && region.width >= photo.width && region.height >= photo.height
+  return {
+    png: explain.png,
+    button: 'Show where it looked',
+    caption: `Warmer colours: where it looked most to say “${label}” (${method}).`,
+    alt: `Heatmap of where the model looked to say ${label}`,
+    fit: whole && photo.width !== photo.height ? 'fill' : 'cover',
+  }
 }
 
 /** One row of the model card as shown: a term and its value in words. */

@@ -172,11 +172,11 @@ function withTimeout<T>(signal: AbortSignal, call: (signal: AbortSignal) => Prom
 async function sendToServer(photos: Prepared[], signal: AbortSignal): Promise<Outcome<Classification[]>> {
   const [only] = photos
   if (photos.length === 1 && only) {
-    const outcome = await withTimeout(signal, (s) => classify(only.upload.blob, { signal: s }))
+    const outcome = await withTimeout(signal, (s) => classify(only.upload.blob, { signal: s, explain: true }))
     return outcome.ok ? { ...outcome, value: [outcome.value] } : outcome
   }
   const images = photos.map((p) => ({ blob: p.upload.blob, name: p.file.name }))
-  return withTimeout(signal, (s) => classifyBatch(images, { signal: s }))
+  return withTimeout(signal, (s) => classifyBatch(images, { signal: s, explain: true }))
 }
 
 /** Checks, downscales and previews one photo; an error here is shown on its card at once. */
@@ -208,7 +208,11 @@ function finish(
   const { value, latencyMs } = outcome
   const view = describeClassification(value, latencyMs, where, outcome.batchSize)
   const sent = describeUpload({ ...photo.upload, sentBytes: photo.upload.blob.size }, where)
-  photo.card.done(view, [view.timing, ...(sent === undefined ? [] : [sent]), `model ${view.version}`])
+  photo.card.done(
+    view,
+    [view.timing, ...(sent === undefined ? [] : [sent]), `model ${view.version}`],
+    value.explain,
+  )
   const { thumbnail } = photo.upload
   const entry: RecentEntry = {
     name: photo.file.name,
@@ -234,7 +238,7 @@ async function classifyPrepared(
     for (const photo of photos) {
       if (signal.aborted) break
       photo.card.busy('Looking at it on this device…')
-      const outcome = await here.classify(photo.upload.blob)
+      const outcome = await here.classify(photo.upload.blob, { explain: true })
       finished.push(finish(photo, outcome.ok ? { ...outcome, batchSize: 1 } : outcome, 'device'))
     }
     return finished

@@ -21,17 +21,27 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm' // also registers t
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url'
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url'
 import * as tf from '@tensorflow/tfjs-core'
-import { type GraphModelJson, loadClassifier, parseModelCard as parseFullCard } from '@whisker/model-core'
+// Gradients for the heatmaps (Grad-CAM differentiates the model's head); tfjs-core registers none itself.
+import '@tensorflow/tfjs-core/dist/register_all_gradients'
+import {
+  type Classifier,
+  type GraphModelJson,
+  type Heatmap,
+  loadClassifier,
+  parseModelCard as parseFullCard,
+  renderHeatmap,
+} from '@whisker/model-core'
 import {
   assertComplete,
   CorruptImageError,
   checkLimits,
   flattenRgba,
   type ImageDecoder,
+  modelInputWindow,
   type RgbImage,
 } from '@whisker/preprocess'
 import { createWasmDecoder } from '@whisker/preprocess/workers'
-import { type Classification, type ModelCard, type Outcome, parseModelCard } from './api.ts'
+import { type Classification, type Explanation, type ModelCard, type Outcome, parseModelCard } from './api.ts'
 import { cspAllowsWasm } from './csp.ts'
 import { deviceProblem } from './device-errors.ts'
 
@@ -46,8 +56,32 @@ export interface DeviceClassifier {
   readonly decoder: 'wasm' | 'browser'
   /** Bytes downloaded for the model (graph and weights). */
   readonly modelBytes: number
-  /** Never throws; `latencyMs` covers decoding and inference. */
-  classify(image: Blob): Promise<Outcome<Classification>>
+  /** Never throws; `latencyMs` covers decoding and inference (and the heatmap). */
+  classify(image: Blob, options?: { explain?: boolean }): Promise<Outcome<Classification>>
+}
+
+/** The Worker's heatmap PNG side (apps/edge-api/src/heatmap-png.ts), so both look the same. */
+const HEATMAP_PNG_SIZE = 56
+
+/** The heatmap as the Worker would send it: the same pixels (renderHeatmap), a canvas makes the PNG. */
+function explanationOf(heatmap: Heatmap, image: RgbImage, classifier: Classifier): Explanation {
+  const raster = renderHeatmap(heatmap, HEATMAP_PNG_SIZE)
+  const canvas = document.createElement('canvas')
+  canvas.width = raster.width
+  canvas.height = raster.height
+  const context = canvas.getContext('2d')
+  if (!context) throw new Error('no 2D canvas')
+  context.putImageData(
+    new ImageData(raster.data as Uint8ClampedArray<ArrayBuffer>, raster.width, raster.height),
+    0,
+    0,
+  )
+  return {
+    method: heatmap.method,
+    label: heatmap.label,
+    png: canvas.toDataURL('image/png'),
+    region: modelInputWindow(image.width, image.height, classifier.card.input.resize),
+  }
 }
 
 async function download(url: string): Promise<Response> {
@@ -150,10 +184,21 @@ export async function loadDeviceClassifier(base = '/model/'): Promise<DeviceClas
     backend: engine.backend,
     decoder: engine.decoder,
     modelBytes: weights.byteLength + JSON.stringify(modelJson).length,
-    async classify(image) {
+    async classify(image, options = {}) {
       const started = performance.now()
       try {
         const pixels = await engine.decode(new Uint8Array(await image.arrayBuffer()), LIMITS)
+        if (options.explain && classifier.explainNodes) {
+          const { classification, heatmap } = await classifier.explain(pixels)
+          const { label, confidence, predictions } = classification
+          const explain = explanationOf(heatmap, pixels, classifier)
+          const latencyMs = performance.now() - started
+          return {
+            ok: true,
+            latencyMs,
+            value: { label, confidence, predictions, model: { version }, explain },
+          }
+        }
         const { label, confidence, predictions } = await classifier.classify(pixels)
         const latencyMs = performance.now() - started
         return { ok: true, latencyMs, value: { label, confidence, predictions, model: { version } } }

@@ -1,6 +1,9 @@
 /** DOM rendering. Text only ever goes in through `textContent`, never as HTML. */
+
+import type { Explanation } from './api.ts'
 import {
   type CardRow,
+  describeExplanation,
   formatClock,
   formatLabel,
   formatLatency,
@@ -95,6 +98,7 @@ function bars(view: ResultView): HTMLElement {
 export class ResultCard {
   readonly element: HTMLLIElement
   private readonly image: HTMLImageElement
+  private readonly heatmap: HTMLImageElement
   private readonly answer: HTMLElement
   private readonly details: HTMLElement
   private previewUrl: string | undefined
@@ -109,7 +113,10 @@ export class ResultCard {
     this.image.addEventListener('error', () => {
       this.image.hidden = true
     })
-    media.append(this.image)
+    // Laid over the photo, same square, while "Show where it looked" is pressed.
+    this.heatmap = node('img', 'result__heatmap')
+    this.heatmap.hidden = true
+    media.append(this.image, this.heatmap)
     const body = node('div', 'result__body')
     const title = node('h3', 'result__name', name)
     title.title = name
@@ -129,12 +136,13 @@ export class ResultCard {
   }
 
   busy(note: string): void {
+    this.showExplanation(undefined)
     this.element.dataset.state = 'busy'
     this.answer.replaceChildren(node('p', 'result__note', note))
     this.details.replaceChildren()
   }
 
-  done(view: ResultView, meta: readonly string[]): void {
+  done(view: ResultView, meta: readonly string[], explain?: Explanation): void {
     this.element.dataset.state = 'done'
     this.answer.replaceChildren(
       node('p', 'result__label', view.label),
@@ -143,9 +151,50 @@ export class ResultCard {
     const facts = node('ul', 'result__facts')
     facts.append(...meta.map((fact) => node('li', '', fact)))
     this.details.replaceChildren(bars(view), facts)
+    this.showExplanation(this.image.hidden ? undefined : explain)
+  }
+
+  /**
+   * The "Show where it looked" toggle: pressed, the picture grows to the card's width (readable on a
+   * phone), shows exactly what the model saw, and the heatmap lies over it; pressed again, back to the
+   * thumbnail. No toggle without a heatmap (an older Worker, or a model that cannot explain itself).
+   */
+  private showExplanation(explain: Explanation | undefined): void {
+    this.element.querySelector('.result__explain')?.remove()
+    this.setExplained(false)
+    this.heatmap.removeAttribute('src')
+    if (explain === undefined) return
+    const natural = this.image.naturalWidth > 0
+    const view = describeExplanation(
+      explain,
+      natural ? { width: this.image.naturalWidth, height: this.image.naturalHeight } : undefined,
+    )
+    this.heatmap.src = view.png
+    this.heatmap.alt = view.alt
+    this.image.dataset.fit = view.fit
+    const toggle = node('button', 'result__toggle', view.button)
+    toggle.type = 'button'
+    toggle.setAttribute('aria-pressed', 'false')
+    const caption = node('p', 'result__legend', view.caption)
+    caption.hidden = true
+    toggle.addEventListener('click', () => {
+      const on = toggle.getAttribute('aria-pressed') !== 'true'
+      toggle.setAttribute('aria-pressed', String(on))
+      caption.hidden = !on
+      this.setExplained(on)
+    })
+    const box = node('div', 'result__explain')
+    box.append(toggle, caption)
+    this.details.before(box)
+  }
+
+  private setExplained(on: boolean): void {
+    this.element.classList.toggle('result--explained', on)
+    this.heatmap.hidden = !on
   }
 
   error(message: string): void {
+    this.showExplanation(undefined)
     this.element.dataset.state = 'error'
     // No picture to show (not an image, or one this browser cannot draw): the message takes the width.
     this.element.classList.toggle('result--bare', this.image.hidden === true)

@@ -15,6 +15,22 @@ export const resizePolicySchema = z.object({
 export const quantizationSchema = z.enum(['none', 'float16', 'uint8', 'auto'])
 export type Quantization = z.infer<typeof quantizationSchema>
 
+/**
+ * How a runtime draws "where the model looked" for its top class (see src/explain/). `cam` (class
+ * activation map) where the feature map is pooled straight into one linear layer, `grad-cam` otherwise;
+ * both are computed the same way, by Grad-CAM through the graph, which equals CAM on a linear head.
+ */
+export const explainSchema = z.object({
+  method: z.enum(['grad-cam', 'cam']),
+  /** The graph node holding the last convolutional feature map (NHWC), e.g. `Conv_1` for MobileNetV2. */
+  featureNode: z.string().min(1),
+  /** The node whose value for the class is differentiated: the logits before the softmax. */
+  scoreNode: z.string().min(1),
+  /** The feature map's height and width: the heatmap's resolution, e.g. [7, 7]. */
+  grid: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+})
+export type ExplainSpec = z.infer<typeof explainSchema>
+
 export const modelCardSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -39,6 +55,8 @@ export const modelCardSchema = z
     quantization: quantizationSchema,
     /** Temperature scaling applied inside the graph (softmax(logits / T)); absent when not calibrated. */
     calibration: z.object({ temperature: z.number().positive(), fittedOn: z.string() }).optional(),
+    /** How heatmaps are made; absent in cards written before it existed (runtimes then read the graph). */
+    explain: explainSchema.optional(),
     metrics: z.object({
       valAccuracy: z.number().min(0).max(1),
       valLogLoss: z.number().min(0),

@@ -35,9 +35,17 @@ describe('the entry points', () => {
     const universal = await import('./index.ts')
     expect(Object.keys(universal).sort()).toEqual(
       [
+        'ExplainUnsupportedError',
+        'GradientsMissingError',
         'InvalidModelCardError',
         'MODEL_FILES',
+        'explainSchema',
+        'findExplainNodes',
+        'heatColor',
+        'heatmapRows',
         'loadClassifier',
+        'pngDataUrl',
+        'renderHeatmap',
         'modelCardSchema',
         'parseModelCard',
         'quantizationSchema',

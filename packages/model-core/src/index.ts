@@ -7,6 +7,8 @@ export {
   type WeightSpec,
 } from './artifacts.ts'
 export {
+  type ExplainSpec,
+  explainSchema,
   InvalidModelCardError,
   type ModelCard,
   modelCardSchema,
@@ -16,9 +18,24 @@ export {
   resizePolicySchema,
 } from './card.ts'
 export {
+  type ExplainNodes,
+  ExplainUnsupportedError,
+  findExplainNodes,
+  GradientsMissingError,
+  type Heatmap,
+  heatColor,
+  heatmapRows,
+  pngDataUrl,
+  type RgbaImage,
+  renderHeatmap,
+} from './explain/index.ts'
+export {
   type Classification,
   type Classifier,
   type ClassifyOptions,
+  type ExplainedInput,
+  type ExplainOptions,
+  type Explanation,
   loadClassifier,
   type Prediction,
   rank,

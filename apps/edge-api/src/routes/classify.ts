@@ -16,6 +16,7 @@ import {
   OPTIONAL_API_KEY,
   problem,
   REQUEST_ID_HEADER,
+  wantsExplain,
 } from '../schemas.ts'
 import { roundMs, timed } from '../timed.ts'
 
@@ -56,7 +57,8 @@ export const classifyRoute = createRoute({
     'gets an array of Classifications in field order; one bad image fails the request with its `index`.',
     'The whole body is limited to MAX_BODY_BYTES (10 MiB by default). Identical bytes are answered from',
     'the cache (`X-Whisker-Cache`, `cached`); send `Cache-Control: no-cache` to recompute, `no-store` to',
-    'skip the cache entirely.',
+    'skip the cache entirely. `?explain=1` adds to each answer where the model looked for its label',
+    '(`explain`: a heatmap grid and a PNG data URL), computed from the same forward pass.',
   ].join(' '),
   security: OPTIONAL_API_KEY,
   request: {
@@ -75,7 +77,8 @@ export const classifyRoute = createRoute({
           schema: { type: 'string', enum: ['hit', 'miss', 'partial', 'bypass'] },
         },
         'Server-Timing': {
-          description: 'read, hash, cache, decode, classify (resize + inference) and total, in ms.',
+          description:
+            'read, hash, cache, decode, classify (resize + inference), explain (with `?explain=1`: Grad-CAM + PNG) and total, in ms.',
           schema: { type: 'string' },
         },
       },
@@ -99,7 +102,12 @@ export const classifyRoute = createRoute({
 })
 
 /** The public answer for one image: `topK` predictions, the model, whether cached, and its stage times. */
-function toClassification(outcome: ImageOutcome, topK: number | undefined, model: Classification['model']) {
+function toClassification(
+  outcome: ImageOutcome,
+  topK: number | undefined,
+  model: Classification['model'],
+  explain: boolean,
+) {
   const { label, confidence, predictions } = outcome.result // every class, ranked
   return {
     label,
@@ -107,7 +115,12 @@ function toClassification(outcome: ImageOutcome, topK: number | undefined, model
     predictions: topK === undefined ? predictions : predictions.slice(0, topK),
     model,
     cached: outcome.cached,
-    timing: { decodeMs: roundMs(outcome.decodeMs), classifyMs: roundMs(outcome.classifyMs) },
+    ...(outcome.explain && { explain: outcome.explain }),
+    timing: {
+      decodeMs: roundMs(outcome.decodeMs),
+      classifyMs: roundMs(outcome.classifyMs),
+      ...(explain && { explainMs: roundMs(outcome.explainMs) }),
+    },
   } satisfies Classification
 }
 
@@ -118,12 +131,16 @@ function cacheStatus(outcomes: readonly ImageOutcome[], bypassed: boolean): stri
   return hits === 0 ? 'miss' : hits === outcomes.length ? 'hit' : 'partial'
 }
 
-const sum = (outcomes: readonly ImageOutcome[], stage: keyof Omit<ImageOutcome, 'result' | 'cached'>) =>
-  outcomes.reduce((total, o) => total + o[stage], 0)
+const sum = (
+  outcomes: readonly ImageOutcome[],
+  stage: keyof Omit<ImageOutcome, 'result' | 'cached' | 'explain'>,
+) => outcomes.reduce((total, o) => total + o[stage], 0)
 
 export function classifyRoutes({ getClassifier }: RouteDeps) {
   return newRouter().openapi(classifyRoute, async (c) => {
-    const { topK } = c.req.valid('query')
+    const query = c.req.valid('query')
+    const { topK } = query
+    const explain = wantsExplain(query.explain)
     const { maxBodyBytes } = c.get('config')
     const contentType = c.req.header('Content-Type')
     const batch = isMultipart(contentType)
@@ -137,6 +154,7 @@ export function classifyRoutes({ getClassifier }: RouteDeps) {
       decode: decodeImage,
       limits: { maxBytes: maxBodyBytes, maxPixels: WORKER_MAX_PIXELS },
       cache,
+      explain,
       origin: new URL(c.req.url).origin,
       waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise),
     }
@@ -156,10 +174,11 @@ export function classifyRoutes({ getClassifier }: RouteDeps) {
     setMetric(c, 'cache', sum(outcomes, 'lookupMs'), status)
     setMetric(c, 'decode', sum(outcomes, 'decodeMs'))
     setMetric(c, 'classify', sum(outcomes, 'classifyMs'), 'preprocess + inference')
+    if (explain) setMetric(c, 'explain', sum(outcomes, 'explainMs'), 'heatmap + PNG')
     c.header('X-Whisker-Cache', status)
 
     const model = { id: classifier.card.name, version: classifier.card.version }
-    const answers = outcomes.map((outcome) => toClassification(outcome, topK, model))
+    const answers = outcomes.map((outcome) => toClassification(outcome, topK, model, explain))
     return c.json(batch ? answers : answers[0]!, 200)
   })
 }

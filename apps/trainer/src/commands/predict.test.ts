@@ -1,8 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { copyPhotos, STACK_FRAME, unseenPhotos, whisker, writeTruncatedJpeg } from '../../test/support.ts'
+import { OVERLAY_SIZE } from '../explain/overlay.ts'
 
 const model = inject('trainedModel')
 
@@ -98,6 +100,50 @@ describe('whisker predict', () => {
       expect(c[i]![1]).toBeCloseTo(Math.min(0.975, Math.max(0.025, dog)), 5)
       expect(q[i]![1]).toBeCloseTo(1 - dog, 5)
     })
+  })
+
+  it('with --explain writes <id>.explain.png beside the submission: the model view with its heatmap', async () => {
+    const dir = join(out, 'explain')
+    const submission = join(dir, 'submission.csv')
+    const { code, stdout, stderr } = await whisker(
+      'predict',
+      '--model',
+      model,
+      '--data',
+      photos,
+      '--submission',
+      submission,
+      '--explain',
+    )
+    expect(code, stderr).toBe(0)
+    expect(stdout).toMatch(/13 heatmaps \(grad-cam\) written to .*explain as <id>\.explain\.png/)
+    const written = (await readdir(dir)).filter((f) => f.endsWith('.explain.png'))
+    // Every readable photo, not the truncated 13.jpg.
+    expect(written.sort()).toEqual(
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '100']
+        .map((id) => `${id}.explain.png`)
+        .sort(),
+    )
+    const meta = await sharp(join(dir, '7.explain.png')).metadata()
+    expect(meta).toMatchObject({ format: 'png', width: OVERLAY_SIZE, height: OVERLAY_SIZE })
+    // The same probabilities as without --explain: one forward pass serves both.
+    const plain = join(out, 'explain-plain', 'submission.csv')
+    expect((await whisker('predict', '--model', model, '--data', photos, '--submission', plain)).code).toBe(0)
+    const [a, b] = [await readSubmission(submission), await readSubmission(plain)]
+    a.forEach(([id, p], i) => {
+      expect(b[i]![0]).toBe(id)
+      expect(p).toBeCloseTo(b[i]![1], 5)
+    })
+  })
+
+  it('with --explain-dir puts the heatmaps there instead', async () => {
+    const submission = join(out, 'explain-dir', 'submission.csv')
+    const pictures = join(out, 'explain-dir', 'pictures')
+    const args = ['--model', model, '--data', photos, '--submission', submission, '--explain-dir', pictures]
+    const { code, stderr } = await whisker('predict', ...args)
+    expect(code, stderr).toBe(0)
+    expect(await readdir(pictures)).toHaveLength(13)
+    expect(await readdir(join(out, 'explain-dir'))).toEqual(['pictures', 'submission.csv'])
   })
 
   it('replaces an existing submission atomically, leaving no staging file', async () => {

@@ -23,6 +23,14 @@ export function predictCommand(): Command {
       "the class whose probability is written (default: dog if the model has it, else the card's labels[1])",
     )
     .option('--batch-size <n>', 'photos per inference batch', positiveInt, 32)
+    .option(
+      '--explain',
+      "also write <id>.explain.png per photo: where the model looked for its answer (the card's method: Grad-CAM or CAM), over the part of the photo it saw",
+    )
+    .option(
+      '--explain-dir <dir>',
+      'where the --explain pictures go (default: beside the submission); implies --explain',
+    )
     .addOption(
       new Option('--backend <name>', 'tfjs backend (wasm: the numbers the Worker gives)')
         .choices(BACKEND_CHOICES)
@@ -36,6 +44,7 @@ export function predictCommand(): Command {
         submission: opts.submission,
         batchSize: opts.batchSize,
         backend: opts.backend,
+        ...((opts.explain || opts.explainDir !== undefined) && { explain: opts.explainDir ?? true }),
         ...(opts.clip !== undefined && { clip: opts.clip }),
         ...(opts.positive !== undefined && { positive: opts.positive }),
         onProgress: (stage, total) => reporter.stage(stage, total),
@@ -53,6 +62,11 @@ export function predictCommand(): Command {
             (summary.unreadable.length
               ? `; ${summary.unreadable.length} unreadable, written as ${UNREADABLE_PROBABILITY}`
               : ''),
+          ...(summary.explained
+            ? [
+                `${summary.explained.count} heatmaps (${summary.explained.method}) written to ${summary.explained.dir} as <id>.explain.png`,
+              ]
+            : []),
         ].join('\n'),
       )
     })
@@ -66,6 +80,8 @@ interface PredictFlags {
   positive?: string
   batchSize: number
   backend: BackendChoice
+  explain?: boolean
+  explainDir?: string
 }
 
 function epsilon(value: string): number {

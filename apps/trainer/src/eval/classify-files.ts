@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import type { Classifier } from '@whisker/model-core'
-import { PreprocessError, toModelInput } from '@whisker/preprocess'
+import type { Classifier, Heatmap } from '@whisker/model-core'
+import { PreprocessError, type RgbImage, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 
 export interface PhotoFile {
@@ -29,7 +29,15 @@ export interface ClassifiedFiles<F extends PhotoFile> {
 export async function classifyFiles<F extends PhotoFile>(
   classifier: Classifier,
   files: readonly F[],
-  options: { batchSize: number; onProgress?: (done: number) => void },
+  options: {
+    batchSize: number
+    onProgress?: (done: number) => void
+    /**
+     * Also explain each answer: the heatmap of its top class comes from the same forward pass
+     * (Classifier.explainInputs), and is handed over with the decoded photo, e.g. to draw an overlay.
+     */
+    onExplained?: (file: F, image: RgbImage, heatmap: Heatmap) => Promise<void>
+  },
 ): Promise<ClassifiedFiles<F>> {
   const policy = classifier.card.input.resize
   const length = policy.size * policy.size * 3
@@ -39,7 +47,8 @@ export async function classifyFiles<F extends PhotoFile>(
     const inputs = await Promise.all(
       batch.map(async (file) => {
         try {
-          return toModelInput(await decodeImage(await readFile(file.path)), policy)
+          const image = await decodeImage(await readFile(file.path))
+          return { image: options.onExplained ? image : undefined, input: toModelInput(image, policy) }
         } catch (error) {
           const reason = unreadableReason(error)
           if (reason === undefined) throw error
@@ -47,21 +56,30 @@ export async function classifyFiles<F extends PhotoFile>(
         }
       }),
     )
-    const readable: { file: F; input: Float32Array }[] = []
+    const readable: { file: F; input: Float32Array; image: RgbImage | undefined }[] = []
     batch.forEach((file, i) => {
-      const input = inputs[i]!
-      if (typeof input === 'string') result.unreadable.push({ file, name: file.name, reason: input })
-      else readable.push({ file, input })
+      const decoded = inputs[i]!
+      if (typeof decoded === 'string') result.unreadable.push({ file, name: file.name, reason: decoded })
+      else readable.push({ file, ...decoded })
     })
     if (readable.length > 0) {
       const pixels = new Float32Array(readable.length * length)
       readable.forEach((r, i) => {
         pixels.set(r.input, i * length)
       })
-      const probabilities = await classifier.probabilitiesOfInputs(pixels, readable.length)
-      readable.forEach((r, i) => {
-        result.classified.push({ file: r.file, probabilities: probabilities[i]! })
-      })
+      const { onExplained } = options
+      if (onExplained) {
+        const explained = await classifier.explainInputs(pixels, readable.length)
+        for (const [i, r] of readable.entries()) {
+          result.classified.push({ file: r.file, probabilities: explained[i]!.probabilities })
+          await onExplained(r.file, r.image!, explained[i]!.heatmap)
+        }
+      } else {
+        const probabilities = await classifier.probabilitiesOfInputs(pixels, readable.length)
+        readable.forEach((r, i) => {
+          result.classified.push({ file: r.file, probabilities: probabilities[i]! })
+        })
+      }
     }
     options.onProgress?.(start + batch.length)
   }

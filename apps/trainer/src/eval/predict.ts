@@ -1,4 +1,7 @@
-import { resolve } from 'node:path'
+import { mkdir } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { ExplainUnsupportedError } from '@whisker/model-core'
+import { overlayPng } from '../explain/overlay.ts'
 import type { BackendChoice } from '../train/backend.ts'
 import { classifyFiles, type Unreadable } from './classify-files.ts'
 import { readUnlabelledFolder } from './folders.ts'
@@ -19,6 +22,11 @@ export interface PredictOptions {
   positive?: string
   batchSize: number
   backend: BackendChoice
+  /**
+   * Write `<id>.explain.png` per photo: where the model looked for its answer, over the part of the
+   * photo it saw. Into this folder (created if missing); `true` means the submission's folder.
+   */
+  explain?: string | true
   onProgress?: (stage: string, total: number) => (done: number) => void
 }
 
@@ -31,7 +39,12 @@ export interface SubmissionSummary {
   /** Folder entries that are not image files: not in the submission. */
   skipped: Unreadable[]
   backend: string
+  /** Where the overlays went and how many, when asked for. */
+  explained?: { dir: string; count: number; method: string }
 }
+
+/** The file `predict --explain` writes for a photo id. */
+export const explainFileName = (id: string) => `${id}.explain.png`
 
 /** The default positive class: Kaggle's dogs-vs-cats asks for P(dog). */
 export function defaultPositive(labels: readonly string[]): string {
@@ -59,22 +72,41 @@ export async function predictSubmission(options: PredictOptions): Promise<Submis
   const index = positiveIndex(labels, positive)
   const folder = await readUnlabelledFolder(resolve(options.data))
 
+  const path = resolve(options.submission)
+  const explainDir =
+    options.explain === undefined
+      ? undefined
+      : resolve(options.explain === true ? dirname(path) : options.explain)
+  if (explainDir) await mkdir(explainDir, { recursive: true })
+
   const { classifier, backend } = await openClassifier(artifacts, options.backend)
-  const progress = options.onProgress?.('classify', folder.photos.length)
+  if (explainDir && !classifier.explainNodes) {
+    classifier.dispose()
+    throw new ExplainUnsupportedError('its graph has no feature map pooled into a dense head')
+  }
+  const progress = options.onProgress?.(explainDir ? 'classify + explain' : 'classify', folder.photos.length)
+  let explained = 0
   const result = await classifyFiles(classifier, folder.photos, {
     batchSize: options.batchSize,
     ...(progress && { onProgress: progress }),
-  })
-  classifier.dispose()
+    ...(explainDir && {
+      onExplained: async (photo, image, heatmap) => {
+        const png = await overlayPng(image, heatmap, artifacts.card.input.resize)
+        await writeAtomically(join(explainDir, explainFileName(photo.id)), png)
+        explained++
+      },
+    }),
+  }).finally(() => classifier.dispose())
+  const method = classifier.explainNodes?.method
 
   const byId = new Map(result.classified.map((c) => [c.file.id, c.probabilities[index]!]))
   const rows = folder.photos.map((photo) => ({
     id: photo.id,
     probability: clipProbability(byId.get(photo.id) ?? UNREADABLE_PROBABILITY, options.clip),
   }))
-  const path = resolve(options.submission)
   await writeAtomically(path, submissionCsv(rows))
   return {
+    ...(explainDir && method && { explained: { dir: explainDir, count: explained, method } }),
     path,
     positive,
     rows,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { type ModelCard, parseModelCard } from '@whisker/model-core'
@@ -83,6 +83,8 @@ describe('renderReport and writeReport', () => {
     runDir = await mkdtemp(join(tmpdir(), 'whisker-report-'))
     await mkdir(join(runDir, 'model'))
     await writeFile(join(runDir, 'model', 'card.json'), JSON.stringify(card))
+    for (const file of ['model.json', 'weights.bin'])
+      await copyFile(join(inject('trainedModel'), file), join(runDir, 'model', file))
     await writeFile(join(runDir, 'run.json'), JSON.stringify(RUN))
     await writeFile(join(runDir, 'history.json'), JSON.stringify(HISTORY))
     await writeFile(join(runDir, 'predictions.json'), JSON.stringify(PREDICTIONS))
@@ -106,6 +108,7 @@ describe('renderReport and writeReport', () => {
       card.quantization,
       `temperature ${card.calibration!.temperature.toFixed(3)}`,
       `on ${card.metrics.valCount} validation photos`,
+      'Grad-CAM from Conv_1 (7 × 7) to head_output/logits',
     ]) {
       expect(model).toContain(text)
     }
@@ -157,12 +160,46 @@ describe('renderReport and writeReport', () => {
     expect(figures[0]).toMatch(/<b>dog<\/b> 90\.0 %<br>true: cat/)
     expect(figures[2]).toMatch(/<b>cat<\/b> 70\.0 %<br>true: dog/)
     expect(figures[3]).toContain('photo not found')
-    const urls = [...mistakes.matchAll(/src="data:image\/jpeg;base64,([^"]+)"/g)].map((m) => m[1]!)
+    const urls = [...mistakes.matchAll(/class="photo" src="data:image\/jpeg;base64,([^"]+)"/g)].map(
+      (m) => m[1]!,
+    )
     expect(urls).toHaveLength(3)
     for (const base64 of urls) {
       const meta = await sharp(Buffer.from(base64, 'base64')).metadata()
       expect(meta).toMatchObject({ format: 'jpeg', width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE })
     }
+  })
+
+  it('puts beside each mistake where the model looked for the class it wrongly chose', async () => {
+    const mistakes = section(html, 'mistakes')
+    expect(card.explain?.method).toBe('grad-cam') // the trainer records it: a hidden layer, so Grad-CAM
+    expect(mistakes).toContain(
+      'where the model looked when it chose the wrong class (Grad-CAM on the exported model',
+    )
+    const figures = mistakes.split('<figure class="mistake">').slice(1)
+    const alt = (figure: string) => figure.match(/class="heatmap"[^>]* alt="([^"]+)"/)?.[1]
+    expect(figures.map(alt)).toEqual([
+      'where it looked for dog',
+      'where it looked for dog',
+      'where it looked for cat',
+      undefined,
+    ])
+    const heatmaps = [...mistakes.matchAll(/class="heatmap" src="data:image\/jpeg;base64,([^"]+)"/g)].map(
+      (m) => m[1]!,
+    )
+    expect(heatmaps).toHaveLength(3)
+    for (const base64 of heatmaps) {
+      const meta = await sharp(Buffer.from(base64, 'base64')).metadata()
+      expect(meta).toMatchObject({ format: 'jpeg', width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE })
+    }
+  })
+
+  it('shows the photos alone when the run has no usable model to explain with', async () => {
+    const page = await renderReport({ run: RUN, history: HISTORY, predictions: PREDICTIONS, card })
+    const mistakes = section(page, 'mistakes')
+    expect(mistakes).toContain('class="photo"')
+    expect(mistakes).not.toContain('class="heatmap"')
+    expect(mistakes).not.toContain('where the model looked')
   })
 
   it('loads in Chromium without errors or requests, every chart and thumbnail drawn', async () => {
@@ -189,7 +226,7 @@ describe('renderReport and writeReport', () => {
       })`)) as { svgs: boolean[]; images: number[] }
       expect(problems).toEqual([])
       expect(drawn.svgs).toEqual([true, true, true, true])
-      expect(drawn.images).toEqual([THUMBNAIL_SIZE, THUMBNAIL_SIZE, THUMBNAIL_SIZE])
+      expect(drawn.images).toEqual(Array(6).fill(THUMBNAIL_SIZE)) // three photos, three heatmaps
       await mkdir(RESULTS, { recursive: true })
       await page.screenshot({ path: join(RESULTS, 'report.png'), fullPage: true })
     } finally {

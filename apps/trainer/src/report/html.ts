@@ -6,12 +6,15 @@ import { argmax, type Evaluation, evaluatePredictions } from '../eval/metrics.ts
 import { writeAtomically } from '../eval/write-atomically.ts'
 import { type EpochRecord, RUN_FILES, type RunRecord, type ValidationPrediction } from '../run/records.ts'
 import { bestEpoch, confusionSpec, curveSpec, renderSvg, rocSpec } from './charts.ts'
+import { type MistakeExplainer, openMistakeExplainer } from './explain.ts'
 
 export interface ReportInput {
   run: RunRecord
   history: EpochRecord[]
   predictions: ValidationPrediction[]
   card: ModelCard
+  /** Draws heatmaps beside the mistakes; without it they are shown as photos alone. */
+  explainer?: MistakeExplainer
 }
 
 /** How many of the most confident mistakes the report shows, and their thumbnail side in pixels. */
@@ -38,7 +41,15 @@ export async function writeReport(runDir: string): Promise<string> {
   const history = (await readJson<EpochRecord[]>(join(runDir, RUN_FILES.history), [])) ?? []
   const predictions = (await readJson<ValidationPrediction[]>(join(runDir, RUN_FILES.predictions), [])) ?? []
   const path = join(runDir, RUN_FILES.report)
-  await writeAtomically(path, await renderReport({ run, history, predictions, card }))
+  // Heatmaps only when there is something to explain: loading the model costs a second.
+  const explainer = mostConfidentMistakes(predictions, 1).length
+    ? await openMistakeExplainer(join(runDir, RUN_FILES.model))
+    : undefined
+  try {
+    await writeAtomically(path, await renderReport({ run, history, predictions, card, explainer }))
+  } finally {
+    explainer?.dispose()
+  }
   return path
 }
 
@@ -59,7 +70,7 @@ async function readJson<T>(path: string, fallback?: T): Promise<T> {
 
 /** One self-contained HTML page: inline CSS, inline SVG charts, thumbnails as data URLs, no scripts. */
 export async function renderReport(input: ReportInput): Promise<string> {
-  const { run, history, predictions, card } = input
+  const { run, history, predictions, card, explainer } = input
   const evaluation = predictions.length
     ? evaluatePredictions(
         predictions.map((p) => p.probabilities),
@@ -72,7 +83,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
     history.length ? renderSvg(curveSpec(history, 'acc')) : undefined,
     evaluation ? renderSvg(confusionSpec(card.labels, evaluation.confusion)) : undefined,
     evaluation ? renderSvg(rocSpec(evaluation.roc, evaluation.rocAuc, evaluation.positive)) : undefined,
-    mistakeCards(predictions, card.labels),
+    mistakeCards(predictions, card.labels, explainer),
   ])
   const title = `${card.name} · run ${run.id}`
   return `<!doctype html>
@@ -141,6 +152,12 @@ function modelSection(card: ModelCard): string {
         : 'none',
     ],
     [
+      'heatmaps',
+      card.explain
+        ? `${METHOD_NAMES[card.explain.method] ?? card.explain.method} from ${card.explain.featureNode} (${card.explain.grid.join(' × ')}) to ${card.explain.scoreNode}`
+        : 'not recorded in the card',
+    ],
+    [
       'metrics',
       `accuracy ${percent(card.metrics.valAccuracy)}, log loss ${card.metrics.valLogLoss.toFixed(4)} on ${card.metrics.valCount} validation photos (exported graph)`,
     ],
@@ -207,22 +224,35 @@ function validationSection(
 async function mistakeCards(
   predictions: readonly ValidationPrediction[],
   labels: readonly string[],
+  explainer: MistakeExplainer | undefined,
 ): Promise<string> {
   if (predictions.length === 0) return '<p class="muted">No validation predictions were recorded.</p>'
   const mistakes = mostConfidentMistakes(predictions, MISTAKES_SHOWN)
   if (mistakes.length === 0)
     return `<p>None: all ${predictions.length} validation photos were classified correctly.</p>`
   const total = predictions.filter((p) => argmax(p.probabilities) !== p.truth).length
-  const figures = await Promise.all(
-    mistakes.map(async (m) => {
-      const image = await thumbnail(m.prediction.path)
-      const picture = image
-        ? `<img src="${image}" width="${THUMBNAIL_SIZE}" height="${THUMBNAIL_SIZE}" alt="${escapeHtml(m.prediction.name)}">`
-        : `<div class="missing">photo not found</div>`
-      return `<figure class="mistake">${picture}<figcaption><b>${escapeHtml(labels[m.predicted] ?? String(m.predicted))}</b> ${percent(m.confidence)}<br>true: ${escapeHtml(labels[m.prediction.truth] ?? String(m.prediction.truth))}<br><span class="muted name" title="${escapeHtml(m.prediction.name)}">${escapeHtml(m.prediction.name)}</span></figcaption></figure>`
-    }),
-  )
-  return `<p class="muted">${mistakes.length === total ? `All ${total}` : `${mistakes.length} of ${total}`} misclassified validation photos, most confident first: predicted class and its probability, then the true class.</p>
+  const method = explainer ? (METHOD_NAMES[explainer.method] ?? explainer.method) : undefined
+  // One at a time: the explainer runs the model, which is not worth overlapping.
+  const figures: string[] = []
+  for (const m of mistakes) {
+    const image = await thumbnail(m.prediction.path)
+    const chosen = escapeHtml(labels[m.predicted] ?? String(m.predicted))
+    const heat =
+      image && explainer ? await explainer.overlay(m.prediction.path, m.predicted, THUMBNAIL_SIZE) : undefined
+    const picture = image
+      ? `<img class="photo" src="${image}" width="${THUMBNAIL_SIZE}" height="${THUMBNAIL_SIZE}" alt="${escapeHtml(m.prediction.name)}">`
+      : `<div class="missing">photo not found</div>`
+    const overlay = heat
+      ? `<img class="heatmap" src="${heat}" width="${THUMBNAIL_SIZE}" height="${THUMBNAIL_SIZE}" alt="where it looked for ${chosen}" title="where it looked for ${chosen} (${method})">`
+      : ''
+    figures.push(
+      `<figure class="mistake"><div class="pictures">${picture}${overlay}</div><figcaption><b>${escapeHtml(labels[m.predicted] ?? String(m.predicted))}</b> ${percent(m.confidence)}<br>true: ${escapeHtml(labels[m.prediction.truth] ?? String(m.prediction.truth))}<br><span class="muted name" title="${escapeHtml(m.prediction.name)}">${escapeHtml(m.prediction.name)}</span></figcaption></figure>`,
+    )
+  }
+  const heatmaps = method
+    ? ` Beside each photo, where the model looked when it chose the wrong class (${method} on the exported model: warm colours counted most), over the part of the photo it saw.`
+    : ''
+  return `<p class="muted">${mistakes.length === total ? `All ${total}` : `${mistakes.length} of ${total}`} misclassified validation photos, most confident first: predicted class and its probability, then the true class.${heatmaps}</p>
 <div class="mistakes">${figures.join('\n')}</div>`
 }
 
@@ -289,6 +319,8 @@ ${
 
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`
 
+const METHOD_NAMES: Record<string, string> = { 'grad-cam': 'Grad-CAM', cam: 'CAM (class activation map)' }
+
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
   return text.replace(
@@ -321,11 +353,12 @@ details summary { cursor: pointer; margin: 8px 0; }
 .charts { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 figure { margin: 0; }
 .chart svg { max-width: 100%; height: auto; }
-.mistakes { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 16px; }
+.mistakes { display: grid; grid-template-columns: repeat(auto-fill, minmax(${2 * THUMBNAIL_SIZE + 24}px, 1fr)); gap: 16px; }
+.mistake .pictures { display: flex; gap: 4px; }
 .mistake img, .mistake .missing { display: block; width: ${THUMBNAIL_SIZE}px; height: ${THUMBNAIL_SIZE}px; border-radius: 6px; object-fit: cover; }
 .mistake .missing { display: flex; align-items: center; justify-content: center; text-align: center; font-size: 11px; color: var(--muted); background: var(--panel); border: 1px dashed var(--line); }
 .mistake figcaption { font-size: 12px; margin-top: 4px; }
-.mistake .name { display: block; max-width: 120px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.mistake .name { display: block; max-width: ${2 * THUMBNAIL_SIZE}px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 footer { margin-top: 40px; font-size: 12px; }
 @media print { body { padding: 0; } h2 { break-after: avoid; } .charts, .mistake { break-inside: avoid; } }
 `

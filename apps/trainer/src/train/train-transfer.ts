@@ -16,6 +16,7 @@ import { countByLabel, type Dataset, type LabelledFile, readDataset } from '../d
 import { embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
 import { limitPerClass, splitByName } from '../data/split.ts'
+import { explainSpecOf } from '../explain/card.ts'
 import type { Reporter } from '../report/reporter.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import { RUN_FILES, type ValidationPrediction } from '../run/records.ts'
@@ -172,6 +173,7 @@ export async function trainTransfer(
     valCount: val.files.length,
     epochs: fit.history.length,
   })
+  base.explain = explainSpecOf(nodes, GRAPH.output, backbone.model.outputs[0]!.shape)
   const validation = await ValidationSet.load(val.files, dataset.labels, policy)
 
   // The float32 graph is the run's re-export source (`whisker export`) and the accuracy reference.
