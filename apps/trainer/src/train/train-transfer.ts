@@ -76,7 +76,8 @@ export async function trainTransfer(
   const { reporter, run, stop } = context
   const started = performance.now()
   const backend = await selectBackend(options.backend)
-  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped })
+  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped, notes: backend.notes })
+  for (const note of backend.notes) reporter.info(`  ${note}`)
 
   const dataset = await readDataset(options.data)
   let split = splitByName(dataset.files, options.valSplit, options.seed)
