@@ -8,7 +8,12 @@ import { parseBenchFlags } from './args.ts'
 
 const SUITES = ['preprocess', 'model', 'edge', 'training'] as const
 const args = process.argv.slice(2)
-parseBenchFlags(args) // refuse bad flags before minutes of work
+try {
+  parseBenchFlags(args) // refuse bad flags before minutes of work
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}. Flags: --data DIR, --models DIR, --quick.`)
+  process.exit(2)
+}
 
 for (const step of [...SUITES.map((s) => join('suites', `${s}.ts`)), 'report.ts']) {
   console.error(`bench: ${step}`)
