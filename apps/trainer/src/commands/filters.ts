@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
-import { drawFilters } from '../explain/filters.ts'
+import { drawFilters, type FiltersOptions } from '../explain/filters.ts'
 import { KERNEL_NAMES } from '../explain/kernels.ts'
-import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
+import { BACKEND_CHOICES } from '../train/backend.ts'
 
 export function filtersCommand(): Command {
   return new Command('filters')
@@ -24,11 +24,5 @@ export function filtersCommand(): Command {
     })
 }
 
-interface FiltersFlags {
-  image: string
-  out: string
-  kernel: string
-  model?: string
-  layer?: string
-  backend: BackendChoice
-}
+/** Commander hands the parsed flags over under the same names the pipeline takes. */
+type FiltersFlags = FiltersOptions
