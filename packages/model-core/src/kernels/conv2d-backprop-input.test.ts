@@ -9,6 +9,7 @@ import {
   relativeError,
   reportErrors,
 } from '../test-support/backends.ts'
+import { CONV_CASES as CASES, type ConvPad, CONV_PADS as PADS } from '../test-support/conv-cases.ts'
 import { registerWasmTrainingKernels } from './index.ts'
 
 const TOLERANCE = 1e-4
@@ -16,39 +17,10 @@ const errors = new Map<string, number>()
 beforeAll(registerWasmTrainingKernels)
 afterAll(() => reportErrors('Conv2DBackpropInput', errors))
 
-type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]]
-const PADS: Pad[] = [
-  'same',
-  'valid',
-  [
-    [0, 0],
-    [1, 2],
-    [0, 1],
-    [0, 0],
-  ],
-  1,
-]
-const CASES: {
-  n: number
-  h: number
-  w: number
-  k: [number, number]
-  s: number | [number, number]
-  c?: [number, number]
-}[] = [
-  { n: 1, h: 7, w: 9, k: [3, 3], s: 1 },
-  { n: 2, h: 8, w: 8, k: [3, 3], s: 2 },
-  { n: 3, h: 7, w: 6, k: [2, 2], s: 2 },
-  { n: 2, h: 9, w: 7, k: [5, 3], s: [2, 1] },
-  { n: 4, h: 6, w: 6, k: [1, 1], s: 1 },
-  { n: 1, h: 10, w: 11, k: [3, 3], s: 3 },
-  { n: 4, h: 24, w: 24, k: [3, 3], s: 1, c: [8, 16] }, // wider channels: 144 terms per input gradient
-]
-
 describe('Conv2DBackpropInput on wasm (dx as one XNNPACK convolution of the spread dy)', () => {
   let seed = 1
   for (const { n, h, w, k, s, c } of CASES) {
-    for (const pad of c ? (['same'] as Pad[]) : PADS) {
+    for (const pad of c ? (['same'] as ConvPad[]) : PADS) {
       const [ci, co] = c ?? [3, 4]
       const label = `batch ${n}, ${h}×${w}×${ci}→${co}, kernel ${k.join('×')}, stride ${s}, pad ${JSON.stringify(pad)}`
       it(`matches the cpu backend: ${label}`, async () => {

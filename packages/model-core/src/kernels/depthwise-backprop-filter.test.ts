@@ -11,37 +11,17 @@ import {
   reportErrors,
   undilateGradient,
 } from '../test-support/backends.ts'
+import {
+  DEPTHWISE_GEOMETRIES as GEOMETRIES,
+  DEPTHWISE_PADS as PADS,
+  DEPTHWISE_SHAPES as SHAPES,
+} from '../test-support/conv-cases.ts'
 import { registerWasmTrainingKernels } from './index.ts'
 
 const TOLERANCE = 1e-4
 const errors = new Map<string, number>()
 beforeAll(registerWasmTrainingKernels)
 afterAll(() => reportErrors('DepthwiseConv2dNativeBackpropFilter', errors))
-
-type Pair = number | [number, number]
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]]
-const PADS: Pad[] = [
-  'same',
-  'valid',
-  [
-    [0, 0],
-    [1, 2],
-    [0, 1],
-    [0, 0],
-  ],
-]
-// Strides and dilations as tfjs allows them together: one of the two is 1.
-const GEOMETRIES: { s: Pair; d: Pair }[] = [
-  { s: 1, d: 1 },
-  { s: 2, d: 1 },
-  { s: [2, 1], d: 1 },
-  { s: 1, d: 2 },
-  { s: 1, d: [2, 3] },
-]
-const SHAPES = [
-  { n: 1, h: 7, w: 9, c: 3 },
-  { n: 3, h: 8, w: 8, c: 2 },
-]
 
 describe('DepthwiseConv2dNativeBackpropFilter on wasm (dW as one depthwise convolution over stacked images)', () => {
   let seed = 1
