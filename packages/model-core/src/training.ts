@@ -8,7 +8,15 @@ export {
   isBackboneName,
   UnknownBackboneError,
 } from './architectures/backbones.ts'
+export { type SteppedDropoutOptions, setDropoutStep, steppedDropout } from './architectures/dropout.ts'
 export { createEmbedder, type Embedder } from './architectures/embedder.ts'
+export {
+  type BackboneSplit,
+  createTrunkEmbedder,
+  fineTuneDepths,
+  InvalidFineTuneDepthError,
+  splitBackbone,
+} from './architectures/fine-tune.ts'
 export {
   BackboneNotFoundError,
   type BackboneSource,

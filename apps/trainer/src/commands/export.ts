@@ -5,7 +5,7 @@ import { Command, Option } from 'commander'
 import { readDataset } from '../data/dataset.ts'
 import { DEFAULTS } from '../paths.ts'
 import { createReporter } from '../report/reporter.ts'
-import { RUN_FILES } from '../run/records.ts'
+import { RUN_FILES, type RunRecord } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { selectBackend } from '../train/backend.ts'
 import { type CardBase, exportGraph } from '../train/export-graph.ts'
@@ -29,7 +29,7 @@ export function exportCommand(): Command {
       const { nodes, tensors } = readGraph(float32.modelJson, float32.weights)
       const { val } = await run.readJson<{ val: string[] }>(RUN_FILES.split)
       const wanted = new Set(val)
-      const dataset = await readDataset(record.dataset.root)
+      const dataset = await readDataset(validationRoot(record))
       const files = dataset.files.filter((f) => wanted.has(f.name))
       const validation = await ValidationSet.load(files, float32.card.labels, float32.card.input.resize)
       const { version: _v, createdAt: _c, quantization: _q, metrics, ...base } = float32.card
@@ -52,4 +52,10 @@ export function exportCommand(): Command {
         ].join('\n'),
       )
     })
+}
+
+/** Where the run's validation photos live: its --val-data folder, or the training folder it split. */
+function validationRoot(record: RunRecord): string {
+  const valData = record.options.valData
+  return typeof valData === 'string' ? valData : record.dataset.root
 }

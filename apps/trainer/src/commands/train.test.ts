@@ -60,6 +60,44 @@ describe('whisker train', () => {
     const args = ['--data', DEFAULTS.data, '--limit-per-class', '40', '--epochs', '5', '--hidden', '0']
     const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir, '--out', out)
     expect(stderr).toMatch(/embeddings: 80 of 80 from cache/)
+    // The first run's auto-quantization choice is remembered beside the embeddings and tried first.
+    expect(readdirSync(join(cacheDir, 'quantization-choices'))).toEqual([
+      'transfer-mobilenet_v2_0.35-center-crop-224-bilinear-g1.json',
+    ])
+  })
+
+  it('with --augment, also embeds two augmented views of each training photo, cached like the photos', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--data', DEFAULTS.data, '--limit-per-class', '10', '--epochs', '3', '--augment', 'seed']
+    const common = ['--quantize', 'float16', '--cache-dir', cacheDir, '--out', out]
+    const first = await whisker('train', ...args, ...common)
+    expect(first.stderr).toMatch(/"stage":"embed view 2"/)
+    // 16 training photos (cached by the first test) + 32 new views, and 4 validation photos.
+    expect(first.stderr).toMatch(/embeddings: 20 of 52 from cache/)
+    const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
+    expect(card.training.trainCount).toBe(16)
+    const second = await whisker('train', ...args, ...common)
+    expect(second.stderr).toMatch(/embeddings: 52 of 52 from cache/)
+  })
+
+  it('with --fine-tune, also trains the backbone’s top layers and exports the fine-tuned network', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--data', DEFAULTS.data, '--limit-per-class', '20', '--epochs', '3']
+    const tune = ['--fine-tune', '11', '--fine-tune-epochs', '1', '--quantize', 'float16']
+    const { stderr } = await whisker('train', ...args, ...tune, '--cache-dir', cacheDir, '--out', out)
+    expect(stderr).toMatch(/fine-tuning: the top 11 layers \(from block_16_expand\)/)
+    const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
+    expect(card.architecture.head).toMatch(/top 11 layers fine-tuned/)
+  })
+
+  it('names the nearest valid depths when --fine-tune would cut through a skip connection', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--limit-per-class', '5', '--epochs', '1', '--fine-tune', '12', '--out', out]
+    const failure = await whisker('train', ...args, '--cache-dir', cacheDir).catch(
+      (e: { stderr: string; code: number }) => e,
+    )
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(/11.*20.*\[INVALID_FINE_TUNE_DEPTH\]/)
   })
 
   it('keeps a run directory with history, split, float32 graph, exported model and validation predictions', async () => {
@@ -127,5 +165,22 @@ describe('whisker train', () => {
     expect(failure).toMatchObject({ code: 1 })
     expect((failure as { stderr: string }).stderr).toMatch(/Cannot read dataset folder.*\[DATASET_INVALID\]/)
     expect((failure as { stderr: string }).stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+
+  it('refuses an --image-size that its backbone cannot take, naming the size it needs', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const failure = await whisker(
+      'train',
+      '--image-size',
+      '160',
+      '--limit-per-class',
+      '5',
+      '--out',
+      out,
+    ).catch((e: { stderr: string; code: number }) => e)
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /takes 224×224 inputs; --image-size 160 does not fit it.*\[IMAGE_SIZE_MISMATCH\]/,
+    )
   })
 })

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import type { Quantization } from '@whisker/model-core'
 import { type BackboneName, DEFAULT_BACKBONE } from '@whisker/model-core/training'
 import { Command, Option } from 'commander'
+import { AUGMENT_NAMES, type AugmentName } from '../augment/presets.ts'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
 import { DEFAULTS } from '../paths.ts'
 import { writeReport } from '../report/html.ts'
@@ -11,20 +12,27 @@ import { listenForStop, StopRequested } from '../run/interrupt.ts'
 import { RUN_FILES } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
-import type { HeadCheckpoint } from '../train/fit-head.ts'
-import { CHECKPOINT_FILE, type TransferTrainOptions, trainTransfer } from '../train/train-transfer.ts'
+import { ARCH_DEFAULTS, ARCHITECTURES, type Architecture, type TrainOptions } from '../train/options.ts'
+import { trainSeedCnn } from '../train/train-seed-cnn.ts'
+import { type TrainContext, trainTransfer } from '../train/train-transfer.ts'
 import { fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
 
 export function trainCommand(): Command {
   return new Command('train')
-    .description('Train a transfer model on a labelled folder and export it for the Worker.')
+    .description('Train a classifier on a labelled folder and export it for the Worker.')
     .option(
       '--data <dir>',
       'labelled photos: folder-per-class or Kaggle flat layout (label.id.jpg)',
       DEFAULTS.data,
     )
+    .option('--val-data <dir>', 'a separate labelled folder to validate on (instead of --val-split)')
     .option('--out <dir>', 'where the exported model goes', DEFAULTS.out)
     .option('--runs <dir>', 'where run directories (history, checkpoints, report) go', DEFAULTS.runs)
+    .addOption(
+      new Option('--arch <name>', 'transfer: frozen pretrained backbone + head; seed-cnn: the tutorial’s CNN')
+        .choices(ARCHITECTURES)
+        .default('transfer'),
+    )
     .addOption(
       new Option('--preset <name>', 'fast: MobileNetV2 α0.35, edge latency first; accurate: MobileNet v1 1.0')
         .choices(Object.keys(PRESETS))
@@ -33,16 +41,35 @@ export function trainCommand(): Command {
     .option('--backbone <name|path>', 'pretrained backbone (registry name or folder); overrides --preset')
     .option('--models <dir>', 'folder of pretrained backbones (WHISKER_MODELS)', DEFAULTS.models)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'))
-    .option('--epochs <n>', 'maximum epochs for the head', positiveInt, 60)
-    .option('--batch-size <n>', 'head training batch size', positiveInt, 32)
-    .option('--lr <x>', 'learning rate', positiveNumber, 1e-3)
+    .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn 30)', positiveInt)
+    .option('--batch-size <n>', 'training batch size', positiveInt, 32)
+    .option('--lr <x>', 'learning rate (default: transfer 0.001 Adam, seed-cnn 0.01 SGD)', positiveNumber)
     .option('--val-split <fraction>', 'share of photos held out for validation', fraction, 0.2)
+    .addOption(
+      new Option(
+        '--augment <preset>',
+        'on-the-fly augmentation (default: transfer none, seed-cnn seed)',
+      ).choices(AUGMENT_NAMES),
+    )
+    .option('--image-size <n>', 'input size in pixels (seed-cnn; transfer takes its backbone’s)', positiveInt)
     .option('--hidden <n>', 'hidden units in the head (0 = logistic regression)', nonNegativeInt, 64)
-    .option('--seed <n>', 'seed for the split, initialisation and shuffling', nonNegativeInt, 42)
+    .option('--fine-tune <layers>', 'after the head, also train the backbone’s top n layers', positiveInt)
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', positiveInt, 4)
+    .option('--fine-tune-lr <x>', 'fine-tuning learning rate (default: a tenth of --lr)', positiveNumber)
+    .option(
+      '--seed <n>',
+      'seed for the split, initialisation, shuffling and augmentation',
+      nonNegativeInt,
+      42,
+    )
     .option('--limit-per-class <n>', 'use at most n photos per class (quick runs, tests)', positiveInt)
     .addOption(new Option('--quantize <kind>', 'weight quantization').choices(QUANTIZATIONS).default('auto'))
-    .option('--cache-dir <dir>', 'where backbone embeddings are cached', defaultEmbeddingCacheDir())
-    .option('--no-cache', 'compute every embedding afresh')
+    .option(
+      '--cache-dir <dir>',
+      'where backbone embeddings and quantization choices are cached',
+      defaultEmbeddingCacheDir(),
+    )
+    .option('--no-cache', 'compute every embedding and quantization choice afresh')
     .option('--if-missing', 'do nothing when a model already exists in --out')
     .option('--resume [run]', 'continue an interrupted run (default: the newest one under --runs)')
     .action(async (flags: TrainFlags) => {
@@ -51,28 +78,48 @@ export function trainCommand(): Command {
         console.log(`A model already exists in ${out}; skipping training (drop --if-missing to retrain).`)
         return
       }
-      const { run, options, resumeFrom } = flags.resume ? await resumeRun(flags) : await newRun(flags, out)
-      await train(run, options, resumeFrom)
+      const { run, options } = flags.resume ? await resumeRun(flags) : await newRun(flags, out)
+      await train(run, options, Boolean(flags.resume))
     })
 }
 
-async function newRun(flags: TrainFlags, out: string) {
-  const options: TransferTrainOptions = {
+/** The flags as a complete, stored set of options: per-architecture defaults filled in. */
+export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
+  const defaults = ARCH_DEFAULTS[flags.arch]
+  const learningRate = flags.lr ?? defaults.learningRate
+  if (flags.arch === 'seed-cnn') rejectTransferFlags(flags)
+  return {
+    arch: flags.arch,
     data: resolve(flags.data),
+    valData: flags.valData === undefined ? undefined : resolve(flags.valData),
     out,
     backbone: flags.backbone ?? PRESETS[flags.preset].backbone,
     modelsDir: flags.models,
     backend: flags.backend,
-    epochs: flags.epochs,
+    epochs: flags.epochs ?? defaults.epochs,
     batchSize: flags.batchSize,
-    learningRate: flags.lr,
+    learningRate,
     valSplit: flags.valSplit,
     seed: flags.seed,
     hidden: flags.hidden,
     limitPerClass: flags.limitPerClass,
     quantization: flags.quantize,
+    augment: flags.augment ?? defaults.augment,
+    imageSize: flags.imageSize,
+    fineTune:
+      flags.fineTune === undefined
+        ? undefined
+        : {
+            layers: flags.fineTune,
+            epochs: flags.fineTuneEpochs,
+            learningRate: flags.fineTuneLr ?? learningRate / 10,
+          },
     cacheDir: flags.cache ? flags.cacheDir : false,
   }
+}
+
+async function newRun(flags: TrainFlags, out: string) {
+  const options = optionsFromFlags(flags, out)
   const run = await RunDir.create(resolve(flags.runs))
   await run.writeJson(RUN_FILES.run, {
     id: run.id,
@@ -83,7 +130,7 @@ async function newRun(flags: TrainFlags, out: string) {
     dataset: { root: options.data, labels: [], classCounts: {}, train: 0, val: 0, skipped: [] },
     modelDir: out,
   })
-  return { run, options, resumeFrom: undefined }
+  return { run, options }
 }
 
 async function resumeRun(flags: TrainFlags) {
@@ -93,20 +140,21 @@ async function resumeRun(flags: TrainFlags) {
       : await RunDir.latestInterrupted(resolve(flags.runs))
   if (!run) throw new NothingToResumeError(resolve(flags.runs))
   const record = await run.readRecord()
-  const options = record.options as unknown as TransferTrainOptions
-  const resumeFrom = existsSync(run.file(CHECKPOINT_FILE))
-    ? await run.readJson<HeadCheckpoint>(CHECKPOINT_FILE)
-    : undefined
-  console.error(`Resuming run ${run.id}${resumeFrom ? ` after epoch ${resumeFrom.epoch}` : ''}.`)
+  // Runs recorded before --arch and --augment existed were transfer runs without augmentation.
+  const options = { arch: 'transfer', augment: 'none', ...record.options } as TrainOptions
+  console.error(`Resuming run ${run.id}.`)
   await run.updateRecord({ status: 'running' })
-  return { run, options, resumeFrom }
+  return { run, options }
 }
 
-async function train(run: RunDir, options: TransferTrainOptions, resumeFrom: HeadCheckpoint | undefined) {
+const TRAINERS = { transfer: trainTransfer, 'seed-cnn': trainSeedCnn } as const
+
+async function train(run: RunDir, options: TrainOptions, resume: boolean) {
   const reporter = createReporter()
   const stop = listenForStop(() => reporter.info('Stopping after this step (Ctrl-C again to quit at once)…'))
+  const context: TrainContext = { reporter, run, stop, resume }
   try {
-    const summary = await trainTransfer(options, { reporter, run, stop, resumeFrom })
+    const summary = await TRAINERS[options.arch](options, context)
     await run.updateRecord({
       status: 'done',
       finishedAt: new Date().toISOString(),
@@ -137,6 +185,24 @@ async function train(run: RunDir, options: TransferTrainOptions, resumeFrom: Hea
   }
 }
 
+/** Flags that only mean something for transfer learning are refused rather than silently ignored. */
+function rejectTransferFlags(flags: TrainFlags): void {
+  const given = [
+    flags.backbone !== undefined && '--backbone',
+    flags.fineTune !== undefined && '--fine-tune',
+    flags.preset !== 'fast' && '--preset',
+  ].filter(Boolean)
+  if (given.length > 0) throw new FlagConflictError(`${given.join(', ')} only apply to --arch transfer.`)
+}
+
+export class FlagConflictError extends Error {
+  readonly code = 'FLAG_CONFLICT'
+  constructor(message: string) {
+    super(message)
+    this.name = 'FlagConflictError'
+  }
+}
+
 class NothingToResumeError extends Error {
   readonly code = 'NOTHING_TO_RESUME'
   constructor(runs: string) {
@@ -153,19 +219,26 @@ export const PRESETS = {
   accurate: { backbone: 'mobilenet_v1_1.0_pw12' },
 } as const satisfies Record<string, { backbone: BackboneName }>
 
-interface TrainFlags {
+export interface TrainFlags {
   data: string
+  valData?: string
   out: string
   runs: string
+  arch: Architecture
   preset: keyof typeof PRESETS
   backbone?: string
   models: string
   backend: BackendChoice
-  epochs: number
+  epochs?: number
   batchSize: number
-  lr: number
+  lr?: number
   valSplit: number
+  augment?: AugmentName
+  imageSize?: number
   hidden: number
+  fineTune?: number
+  fineTuneEpochs: number
+  fineTuneLr?: number
   seed: number
   limitPerClass?: number
   quantize: Quantization

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises'
+import * as tf from '@tensorflow/tfjs-core'
 import type { Embedder } from '@whisker/model-core/training'
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
+import { augmentViews } from '../augment/augmenter.ts'
+import type { AugmentSpec } from '../augment/presets.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { LabelledFile } from './dataset.ts'
 import { contentHash, type EmbeddingCache } from './embedding-cache.ts'
@@ -15,8 +18,18 @@ export interface EmbeddedSet {
   cacheHits: number
 }
 
+/** Embed view `view` of each photo, augmented, instead of the photo itself. */
+export interface AugmentedView {
+  /** The preset's name, part of the cache key. */
+  preset: string
+  spec: AugmentSpec
+  seed: number
+  view: number
+}
+
 export interface EmbedOptions {
   policy: ResizePolicy
+  augment?: AugmentedView
   batchSize: number
   cache: EmbeddingCache
   /** Checked between batches: a Ctrl-C stops here, with every finished embedding already cached. */
@@ -26,6 +39,9 @@ export interface EmbedOptions {
 
 interface Pending {
   file: LabelledFile
+  /** The photo's content hash. */
+  photo: string
+  /** Its cache key: the photo, or one augmented view of it. */
   hash: string
   row: number
 }
@@ -48,12 +64,13 @@ export async function embedFiles(
     for (const file of files.slice(start, start + options.batchSize)) {
       try {
         const bytes = await readFile(file.path)
-        const hash = contentHash(bytes)
+        const photo = contentHash(bytes)
+        const hash = cacheKey(photo, options.augment)
         const cached = await options.cache.get(hash)
         if (cached) cacheHits++
         else {
           pixels.set(toModelInput(await decodeImage(bytes), options.policy), pending.length * inputLength)
-          pending.push({ file, hash, row: rows.length })
+          pending.push({ file, photo, hash, row: rows.length })
         }
         rows.push(cached)
         kept.push(file)
@@ -63,7 +80,11 @@ export async function embedFiles(
       }
     }
     if (pending.length > 0) {
-      const embedded = await embedder.embed(pixels.subarray(0, pending.length * inputLength), pending.length)
+      const inputs = pixels.subarray(0, pending.length * inputLength)
+      const embedded = await embedder.embed(
+        options.augment ? augmented(inputs, options.policy.size, pending, options.augment) : inputs,
+        pending.length,
+      )
       for (const [i, { hash, row }] of pending.entries()) {
         const embedding = embedded.slice(i * embedder.dim, (i + 1) * embedder.dim)
         rows[row] = embedding
@@ -77,4 +98,23 @@ export async function embedFiles(
     embeddings.set(row!, i * embedder.dim)
   })
   return { files: kept, embeddings, unreadable, cacheHits }
+}
+
+/** A view is its own cache entry: the photo's content, the preset, the seed and the view number. */
+function cacheKey(photoHash: string, augment: AugmentedView | undefined): string {
+  return augment ? `${photoHash}-${augment.preset}-${augment.seed}-${augment.view}` : photoHash
+}
+
+function augmented(
+  pixels: Float32Array,
+  size: number,
+  pending: Pending[],
+  augment: AugmentedView,
+): Float32Array {
+  return tf.tidy(() => {
+    const batch = tf.tensor4d(pixels, [pending.length, size, size, 3])
+    // Keyed by the photo's content, so a view is the same whichever batch it lands in.
+    const keys = pending.map(({ photo }) => ({ seed: augment.seed, view: augment.view, photo }))
+    return augmentViews(batch, augment.spec, keys).dataSync() as Float32Array
+  })
 }

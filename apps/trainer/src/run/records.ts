@@ -5,8 +5,10 @@
  *   runs/<id>/
  *     run.json           RunRecord: options, backend, dataset summary, status, timings
  *     history.json/.csv  EpochRecord per epoch
+ *     fine-tune-history.json  EpochRecord per fine-tuning epoch (with --fine-tune)
  *     predictions.json   ValidationPrediction per validation photo (from the exported model)
  *     split.json         { train: string[]; val: string[] } file names relative to the dataset
+ *                        (validation names relative to --val-data when the run had one)
  *     float32/           the calibrated float32 graph model (model.json, weights.bin, card.json): re-export source
  *     model/             the exported (quantized) model, also written to --out
  *     report.html        the self-contained report
@@ -57,6 +59,7 @@ export interface ValidationPrediction {
 export const RUN_FILES = {
   run: 'run.json',
   history: 'history.json',
+  fineTuneHistory: 'fine-tune-history.json',
   historyCsv: 'history.csv',
   predictions: 'predictions.json',
   split: 'split.json',

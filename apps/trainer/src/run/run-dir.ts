@@ -41,7 +41,7 @@ export class RunDir {
     await this.writeText(name, `${JSON.stringify(value, null, 2)}\n`)
   }
 
-  async writeText(name: string, text: string): Promise<void> {
+  async writeText(name: string, text: string | Uint8Array): Promise<void> {
     const target = this.file(name)
     const staging = `${target}.${process.pid}.tmp`
     await writeFile(staging, text)

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { buildHead, type HeadOptions } from '@whisker/model-core/training'
+import { buildHead, type HeadOptions, setDropoutStep } from '@whisker/model-core/training'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 import { seededRandom, shuffledIndices } from './random.ts'
@@ -71,7 +71,11 @@ export async function fitHead(
   let best = resumed
     ? { ...resumed.best, weights: resumed.best.weights.map(toTensor) }
     : { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: [] as tf.Tensor[] }
-  if (resumed) head.setWeights(resumed.weights.map(toTensor))
+  if (resumed) {
+    head.setWeights(resumed.weights.map(toTensor))
+    // One dropout mask per batch: continue the sequence an uninterrupted run would have drawn.
+    setDropoutStep(head, resumed.epoch * Math.ceil(rows / options.batchSize))
+  }
   const compile = () =>
     head.compile({
       optimizer: tf.train.adam(learningRate),

@@ -1,5 +1,6 @@
 import { loadGraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
 import { exportGraphModel } from '../export/index.ts'
 import type { LoadedBackbone } from './load-backbone.ts'
 import { embeddingModel } from './transfer.ts'
@@ -19,8 +20,13 @@ const OUTPUT = 'embedding_out'
  * Embeds through the same float32 graph the exporter writes (BatchNorm folded, scaling inside), so
  * the head is trained on exactly what the served model computes, and faster than the Layers model.
  */
-export async function createEmbedder(backbone: LoadedBackbone): Promise<Embedder> {
-  const graph = exportGraphModel(embeddingModel(backbone), {
+export function createEmbedder(backbone: LoadedBackbone): Promise<Embedder> {
+  return graphEmbedder(embeddingModel(backbone), backbone)
+}
+
+/** Runs `layers` (scaled pixels → features) as an exported float32 graph; a row is its output per image. */
+export async function graphEmbedder(layers: tfl.LayersModel, backbone: LoadedBackbone): Promise<Embedder> {
+  const graph = exportGraphModel(layers, {
     inputName: INPUT,
     outputName: OUTPUT,
     normalization: backbone.spec.normalization,
@@ -35,7 +41,7 @@ export async function createEmbedder(backbone: LoadedBackbone): Promise<Embedder
   )
   const size = backbone.spec.inputSize
   return {
-    dim: backbone.spec.featureDim,
+    dim: (layers.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1),
     inputSize: size,
     async embed(pixels, count) {
       const out = tf.tidy(

@@ -27,6 +27,14 @@ describe('the seed CNN', () => {
     expect(model.outputs[0]!.shape).toEqual([null, 2])
   })
 
+  it('takes another input size, the dense layer following the smaller feature map', () => {
+    const model = buildSeedCnn({ classes: 3, seed: 1, size: 64 })
+    expect(model.inputs[0]!.shape).toEqual([null, 64, 64, 3])
+    // 64 → 32 → 16 → 8 after three poolings: 8·8·64 flattened features into Dense 64.
+    expect(model.layers[8]!.getWeights()[0]!.shape).toEqual([8 * 8 * 64, 64])
+    expect(model.outputs[0]!.shape).toEqual([null, 3])
+  })
+
   it('exports to a graph that matches the Layers model, scaling 0–255 pixels inside', async () => {
     const model = buildSeedCnn({ classes: 3, seed: 2 })
     const { nodes, tensors } = convertLayersModel(model, {
@@ -47,5 +55,11 @@ describe('TimeDecaySgd', () => {
   it('follows Keras time-based decay: lr / (1 + decay · step)', () => {
     const sgd = new TimeDecaySgd(0.01, 0.9, 0.1)
     expect([sgd.nextRate(), sgd.nextRate(), sgd.nextRate()]).toEqual([0.01, 0.01 / 1.1, 0.01 / 1.2])
+    expect(sgd.step).toBe(3)
+  })
+
+  it('resumes its schedule at the step a checkpoint stored', () => {
+    const sgd = new TimeDecaySgd(0.01, 0.9, 0.1, 2)
+    expect(sgd.nextRate()).toBe(0.01 / 1.2)
   })
 })

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
+import { steppedDropout } from './dropout.ts'
 
 /** The reference tutorial's input: 150×150 RGB scaled to [0, 1] (the scaling lives in the exported graph). */
 export const SEED_CNN_INPUT = { size: 150, normalization: { scale: 1 / 255, offset: 0 } } as const
@@ -7,6 +8,8 @@ export const SEED_CNN_INPUT = { size: 150, normalization: { scale: 1 / 255, offs
 export interface SeedCnnOptions {
   classes: number
   seed?: number
+  /** Input height and width in pixels (the tutorial's 150 by default). */
+  size?: number
 }
 
 /**
@@ -17,15 +20,20 @@ export interface SeedCnnOptions {
 export function buildSeedCnn(options: SeedCnnOptions): tfl.Sequential {
   const init = (offset: number) =>
     tfl.initializers.glorotUniform({ seed: options.seed === undefined ? undefined : options.seed + offset })
+  const size = options.size ?? SEED_CNN_INPUT.size
   const conv = (filters: number, offset: number, first = false) =>
     tfl.layers.conv2d({
-      ...(first ? { inputShape: [SEED_CNN_INPUT.size, SEED_CNN_INPUT.size, 3] } : {}),
+      ...(first ? { inputShape: [size, size, 3] } : {}),
       filters,
       kernelSize: 3,
       padding: 'same',
       activation: 'relu',
       kernelInitializer: init(offset),
     })
+  const dropout = (rate: number, offset: number) =>
+    options.seed === undefined
+      ? tfl.layers.dropout({ rate })
+      : steppedDropout({ rate, seed: options.seed + offset })
   const model = tfl.sequential({ name: 'seed_cnn' })
   model.add(conv(32, 0, true))
   model.add(tfl.layers.maxPooling2d({ poolSize: 2 }))
@@ -33,10 +41,10 @@ export function buildSeedCnn(options: SeedCnnOptions): tfl.Sequential {
   model.add(tfl.layers.maxPooling2d({ poolSize: 2 }))
   model.add(conv(64, 2))
   model.add(tfl.layers.maxPooling2d({ poolSize: 2 }))
-  model.add(tfl.layers.dropout({ rate: 0.25, seed: options.seed }))
+  model.add(dropout(0.25, 5))
   model.add(tfl.layers.flatten())
   model.add(tfl.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }))
-  model.add(tfl.layers.dropout({ rate: 0.5, seed: options.seed }))
+  model.add(dropout(0.5, 6))
   model.add(tfl.layers.dense({ units: options.classes, activation: 'softmax', kernelInitializer: init(4) }))
   return model
 }
@@ -52,10 +60,17 @@ export class TimeDecaySgd {
   readonly #decay: number
   #step = 0
 
-  constructor(learningRate = 0.01, momentum = 0.9, decay = learningRate / 25) {
+  /** `step`: batches already seen, when a run resumes mid-schedule. */
+  constructor(learningRate = 0.01, momentum = 0.9, decay = learningRate / 25, step = 0) {
     this.optimizer = tf.train.momentum(learningRate, momentum)
     this.#initial = learningRate
     this.#decay = decay
+    this.#step = step
+  }
+
+  /** Batches seen so far: what a checkpoint stores to resume the schedule. */
+  get step(): number {
+    return this.#step
   }
 
   /** Call before each batch: advances the schedule and returns the rate that batch uses. */

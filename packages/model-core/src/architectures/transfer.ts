@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers'
+import { steppedDropout } from './dropout.ts'
 import type { LoadedBackbone } from './load-backbone.ts'
 
 export interface HeadOptions {
@@ -29,7 +30,12 @@ export function buildHead(inputDim: number, options: HeadOptions): tfl.Sequentia
         name: 'head_hidden',
       }),
     )
-    head.add(tfl.layers.dropout({ rate: options.dropout, seed: options.seed, name: 'head_dropout' }))
+    const dropout = { rate: options.dropout, name: 'head_dropout' }
+    head.add(
+      options.seed === undefined
+        ? tfl.layers.dropout(dropout)
+        : steppedDropout({ ...dropout, seed: options.seed }),
+    )
   }
   head.add(
     tfl.layers.dense({

@@ -82,4 +82,72 @@ describe('autoQuantize', () => {
     expect(result.evaluations).toBeGreaterThan(1)
     probeInput.dispose()
   })
+
+  describe('given the choice of an earlier search', () => {
+    const uint8Names = (graph: SerializedGraph) =>
+      Object.entries(encodings(graph))
+        .filter(([, e]) => e === 'uint8')
+        .map(([name]) => name)
+
+    it('takes it after one evaluation when it still keeps accuracy within budget', async () => {
+      let probes = 0
+      let evaluations = 0
+      const result = await autoQuantize(nodes, tensors, {
+        maxAccuracyDrop: 0.002,
+        referenceAccuracy: 0.9,
+        evaluate: async () => {
+          evaluations++
+          return 0.9
+        },
+        probe: async () => {
+          probes++
+          return [new Float32Array([0.5, 0.5])]
+        },
+        minElements: 16,
+        previous: [{ name: 'big_a/kernel', shape: [64, 64] }],
+      })
+      expect(result.reusedPrevious).toBe(true)
+      expect([probes, evaluations, result.evaluations]).toEqual([0, 1, 1])
+      expect(uint8Names(result.graph)).toEqual(['big_a/kernel'])
+      expect(result.uint8).toEqual([{ name: 'big_a/kernel', shape: [64, 64] }])
+    })
+
+    it('searches afresh when the earlier choice now costs too much', async () => {
+      const result = await autoQuantize(nodes, tensors, {
+        maxAccuracyDrop: 0.002,
+        referenceAccuracy: 0.9,
+        // big_a/kernel in uint8 now costs a point; the others are free.
+        evaluate: async (graph) => (uint8Names(graph).includes('big_a/kernel') ? 0.89 : 0.9),
+        probe: async (graph) =>
+          uint8Names(graph).includes('big_a/kernel')
+            ? [new Float32Array([0.9, 0.1])]
+            : [new Float32Array([0.5, 0.5])],
+        minElements: 16,
+        previous: [{ name: 'big_a/kernel', shape: [64, 64] }],
+      })
+      expect(result.reusedPrevious).toBe(false)
+      expect(uint8Names(result.graph)).not.toContain('big_a/kernel')
+      expect(result.uint8Tensors).toBeGreaterThan(0)
+    })
+
+    it('ignores tensors that are gone or changed shape', async () => {
+      let evaluations = 0
+      const result = await autoQuantize(nodes, tensors, {
+        maxAccuracyDrop: 0.002,
+        referenceAccuracy: 0.9,
+        evaluate: async () => {
+          evaluations++
+          return 0.9
+        },
+        probe: async () => [new Float32Array([0.5, 0.5])],
+        minElements: 16,
+        previous: [
+          { name: 'big_a/kernel', shape: [32, 64] },
+          { name: 'gone/kernel', shape: [4, 4] },
+        ],
+      })
+      expect(result.reusedPrevious).toBe(false)
+      expect(evaluations).toBeGreaterThan(1)
+    })
+  })
 })

@@ -14,6 +14,18 @@ export interface AutoQuantizeOptions {
   referenceAccuracy?: number
   /** Tensors smaller than this stay float16: uint8 would save under a kilobyte and risk the most. */
   minElements?: number
+  /**
+   * The uint8 choice of an earlier search on a graph like this one (same backbone, another head), tried
+   * first: if it still keeps accuracy within budget it is taken after one evaluation instead of a search.
+   * Names missing from this graph, or whose shape changed, are ignored.
+   */
+  previous?: readonly QuantizationChoice[]
+}
+
+/** One tensor sent to uint8, named and shaped so a choice can be carried to a later, similar graph. */
+export interface QuantizationChoice {
+  name: string
+  shape: readonly number[]
 }
 
 export interface AutoQuantizeResult {
@@ -21,11 +33,15 @@ export interface AutoQuantizeResult {
   accuracy: number
   /** Accuracy of the float32 graph, the reference for the drop. */
   referenceAccuracy: number
-  /** Accuracy with every tensor in float16, where the search starts. */
-  float16Accuracy: number
+  /** Accuracy with every tensor in float16, where a search starts (absent when `previous` passed). */
+  float16Accuracy?: number
   uint8Tensors: number
   float16Tensors: number
+  /** The tensors sent to uint8, to pass as `previous` to a later search. */
+  uint8: QuantizationChoice[]
   evaluations: number
+  /** Whether `previous` passed, so no search ran. */
+  reusedPrevious: boolean
 }
 
 /**
@@ -47,15 +63,35 @@ export async function autoQuantize(
   const build = (uint8: ReadonlySet<string>) =>
     serializeGraph(nodes, tensors, (t): TensorEncoding => (uint8.has(t.name) ? 'uint8' : 'float16'))
 
-  const float16Probe = await options.probe(build(new Set()))
   const candidates = tensors.filter((t) => isQuantizable(t) && t.data.length >= minElements)
+  const floor = reference - options.maxAccuracyDrop - 1e-9
+  const result = (uint8: ReadonlySet<string>, graph: SerializedGraph, accuracy: number) => ({
+    graph,
+    accuracy,
+    referenceAccuracy: reference,
+    uint8Tensors: uint8.size,
+    float16Tensors: tensors.filter(isQuantizable).length - uint8.size,
+    uint8: candidates.filter((t) => uint8.has(t.name)).map((t) => ({ name: t.name, shape: t.shape })),
+  })
+  let evaluations = options.referenceAccuracy === undefined ? 1 : 0
+
+  const carried = carriedChoice(candidates, options.previous ?? [])
+  if (carried.size > 0) {
+    const graph = build(carried)
+    const accuracy = await options.evaluate(graph)
+    evaluations++
+    if (accuracy >= floor) {
+      return { ...result(carried, graph, accuracy), evaluations, reusedPrevious: true }
+    }
+  }
+
+  const float16Probe = await options.probe(build(new Set()))
   const harm = new Map<string, number>()
   for (const t of candidates) {
     harm.set(t.name, meanKl(float16Probe, await options.probe(build(new Set([t.name])))))
   }
   const ranked = candidates.map((t) => t.name).sort((a, b) => harm.get(a)! - harm.get(b)!)
 
-  let evaluations = options.referenceAccuracy === undefined ? 1 : 0
   const judge = async (count: number) => {
     evaluations++
     const graph = build(new Set(ranked.slice(0, count)))
@@ -63,7 +99,6 @@ export async function autoQuantize(
   }
   const baseline = await judge(0)
   // If float16 alone already costs more than the budget, nothing is quantized further.
-  const floor = reference - options.maxAccuracyDrop - 1e-9
   let best = baseline
   let low = 1
   let high = ranked.length
@@ -75,16 +110,21 @@ export async function autoQuantize(
       low = candidate.count + 1
     } else high = candidate.count - 1
   }
-  const quantizable = tensors.filter(isQuantizable).length
   return {
-    graph: best.graph,
-    accuracy: best.accuracy,
-    referenceAccuracy: reference,
+    ...result(new Set(ranked.slice(0, best.count)), best.graph, best.accuracy),
     float16Accuracy: baseline.accuracy,
-    uint8Tensors: best.count,
-    float16Tensors: quantizable - best.count,
     evaluations,
+    reusedPrevious: false,
   }
+}
+
+/** The earlier choice restricted to this graph's candidates of unchanged shape. */
+function carriedChoice(
+  candidates: readonly NamedTensor[],
+  previous: readonly QuantizationChoice[],
+): Set<string> {
+  const shapes = new Map(candidates.map((t) => [t.name, t.shape.join('×')]))
+  return new Set(previous.filter((p) => shapes.get(p.name) === p.shape.join('×')).map((p) => p.name))
 }
 
 /** Mean KL(p ‖ q) over inputs: how far q's probabilities moved away from p's. */

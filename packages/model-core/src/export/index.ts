@@ -3,7 +3,12 @@ import { type ConvertOptions, convertLayersModel } from './convert.ts'
 import type { TensorEncoding } from './quantize.ts'
 import { type SerializedGraph, serializeGraph } from './serialize.ts'
 
-export { type AutoQuantizeOptions, type AutoQuantizeResult, autoQuantize } from './auto-quantize.ts'
+export {
+  type AutoQuantizeOptions,
+  type AutoQuantizeResult,
+  autoQuantize,
+  type QuantizationChoice,
+} from './auto-quantize.ts'
 export {
   type ConvertedGraph,
   type ConvertOptions,

@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type ModelCard, parseModelCard } from '@whisker/model-core'
+import { describe, expect, it } from 'vitest'
+import { DEFAULTS } from '../paths.ts'
+
+const CLI = resolve(import.meta.dirname, '../cli.ts')
+
+/** Runs the CLI; when `interruptOn` matches stderr, sends one SIGINT (a user's Ctrl-C). */
+function whisker(args: string[], interruptOn?: RegExp) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let sent = false
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+      if (interruptOn && !sent && interruptOn.test(stderr)) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    child.on('close', (code) => done({ code, stdout, stderr }))
+  })
+}
+
+const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
+const readCard = async (dir: string): Promise<ModelCard> =>
+  parseModelCard(JSON.parse(await readFile(join(dir, 'card.json'), 'utf8')))
+
+/** Small and quick: 48-pixel inputs, 30 photos per class, three epochs, float32 export. */
+const SMALL = [
+  ...['--arch', 'seed-cnn', '--data', DEFAULTS.data, '--image-size', '48', '--limit-per-class', '30'],
+  ...['--epochs', '3', '--batch-size', '8', '--quantize', 'none', '--no-cache'],
+]
+
+describe('whisker train --arch seed-cnn', () => {
+  it("trains the tutorial's network from pixels and exports it like any Whisker model", async () => {
+    const out = join(temp('whisker-model-'), 'model')
+    const result = await whisker(['train', ...SMALL, '--runs', temp('whisker-runs-'), '--out', out])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/"message":"epoch 3: loss/)
+    const card = await readCard(out)
+    expect(card.architecture.kind).toBe('seed-cnn')
+    expect(card.input.shape).toEqual([48, 48, 3])
+    expect(card.input.resize).toMatchObject({ mode: 'stretch', size: 48 })
+    expect(card.input.normalization).toEqual({ scale: 1 / 255, offset: 0 })
+    expect(card.training.epochs).toBe(3)
+    expect(card.metrics.valCount).toBe(12)
+  })
+
+  it('resumed after Ctrl-C mid-epoch, ends with exactly the model of an uninterrupted run', async () => {
+    const straight = join(temp('whisker-model-'), 'model')
+    expect(
+      (await whisker(['train', ...SMALL, '--runs', temp('whisker-runs-'), '--out', straight])).code,
+    ).toBe(0)
+
+    const runs = temp('whisker-runs-')
+    const resumed = join(temp('whisker-model-'), 'model')
+    // Interrupt during the second epoch: the checkpoint is taken between two batches.
+    const first = await whisker(
+      ['train', ...SMALL, '--runs', runs, '--out', resumed],
+      /"stage":"train","done":8,/,
+    )
+    expect(first.code).toBe(130)
+    const [id] = readdirSync(runs)
+    const checkpoint = JSON.parse(await readFile(join(runs, id!, 'checkpoint.json'), 'utf8'))
+    expect(checkpoint).toMatchObject({ epoch: 1 })
+    expect(checkpoint.batch).toBeGreaterThan(0)
+
+    const second = await whisker(['train', '--resume', '--runs', runs])
+    expect(second.code).toBe(0)
+    expect((await readCard(resumed)).version).toBe((await readCard(straight)).version)
+  })
+
+  it('refuses flags that only mean something for transfer learning', async () => {
+    const result = await whisker(['train', ...SMALL, '--backbone', 'mobilenet_v2_0.35'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/--backbone only apply to --arch transfer.*\[FLAG_CONFLICT\]/)
+  })
+})

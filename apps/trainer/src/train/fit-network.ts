@@ -1,0 +1,223 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import { setDropoutStep, type TimeDecaySgd } from '@whisker/model-core/training'
+import type { PixelSet } from '../data/pixels.ts'
+import { hashName } from '../data/split.ts'
+import { StopRequested, type StopSignal } from '../run/interrupt.ts'
+import type { EpochRecord } from '../run/records.ts'
+import type { RunDir } from '../run/run-dir.ts'
+import { readTensors, writeTensors } from '../run/tensor-file.ts'
+import { seededRandom, shuffledIndices } from './random.ts'
+
+export interface NetworkFitOptions {
+  /** Class index per photo of each set. */
+  trainLabels: Int32Array
+  valLabels: Int32Array
+  classes: number
+  epochs: number
+  batchSize: number
+  /** Stop after this many epochs without a better validation loss; the best epoch's weights are kept. */
+  patience: number
+  seed: number
+  /** Turns a batch of 0–255 pixels into what the network is trained on (augmentation, scaling). */
+  prepareBatch: (pixels: tf.Tensor4D, batchSeed: number) => tf.Tensor4D
+  /** Scales validation pixels as the network expects them (no augmentation). */
+  prepareValidation: (pixels: tf.Tensor4D) => tf.Tensor4D
+  stop: StopSignal
+  /** Where checkpoints go; with `resume`, training continues from the one found there. */
+  run: RunDir
+  resume: boolean
+  /** After each batch: the epoch (from 0), batches of it done, and the batch's loss. */
+  onBatch?: (epoch: number, done: number, loss: number) => void
+  onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => Promise<void> | void
+}
+
+export interface NetworkFitResult {
+  history: EpochRecord[]
+  bestEpoch: number
+  /** The best epoch's validation probabilities, in validation order. */
+  valProbabilities: Float32Array[]
+}
+
+/** Where a run stands: enough, with the weight files beside it, to continue exactly where it stopped. */
+interface NetworkCheckpoint {
+  epoch: number
+  /** Batches of `epoch` already trained. */
+  batch: number
+  /** Optimiser steps so far: where the learning-rate schedule continues. */
+  step: number
+  sums: { loss: number; acc: number; seen: number }
+  history: EpochRecord[]
+  best: { loss: number; epoch: number }
+}
+
+export const NETWORK_CHECKPOINT = {
+  state: 'checkpoint.json',
+  weights: 'checkpoint-weights',
+  optimizer: 'checkpoint-optimizer',
+  best: 'checkpoint-best',
+} as const
+
+/**
+ * Trains a whole network from pixels, batch by batch: each epoch's order and each batch's augmentation
+ * are drawn from seeds derived from (seed, epoch, batch), so a run resumed from a checkpoint — which
+ * Ctrl-C writes between batches, not only between epochs, because an epoch takes minutes — sees exactly
+ * the batches an uninterrupted run would. Early stopping keeps the best epoch's weights.
+ */
+export async function fitNetwork(
+  model: tfl.LayersModel,
+  sgd: TimeDecaySgd,
+  train: PixelSet,
+  val: PixelSet,
+  options: NetworkFitOptions,
+): Promise<NetworkFitResult> {
+  const { run, stop } = options
+  let state: NetworkCheckpoint = options.resume
+    ? await restore(model, sgd, run)
+    : {
+        epoch: 0,
+        batch: 0,
+        step: 0,
+        sums: { loss: 0, acc: 0, seen: 0 },
+        history: [],
+        best: { loss: Infinity, epoch: -1 },
+      }
+  let best =
+    state.best.epoch >= 0
+      ? await readWeights(run, NETWORK_CHECKPOINT.best)
+      : model.getWeights().map((w) => w.clone())
+  const batches = Math.ceil(train.count / options.batchSize)
+  const save = async () => {
+    await writeWeights(run, NETWORK_CHECKPOINT.weights, model.getWeights())
+    await writeTensors(run, NETWORK_CHECKPOINT.optimizer, toMap(await sgd.optimizer.getWeights()))
+    await writeWeights(run, NETWORK_CHECKPOINT.best, best)
+    await run.writeJson(NETWORK_CHECKPOINT.state, state)
+  }
+
+  let rate = 0
+  for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
+    const started = performance.now()
+    const order = shuffledIndices(train.count, seededRandom(hashName(`epoch ${epoch}`, options.seed)))
+    for (let batch = state.batch; batch < batches; batch++) {
+      // A batch resolves in microtasks only; yield a turn so a Ctrl-C's signal handler can run.
+      await new Promise(setImmediate)
+      if (stop.requested) {
+        state = { ...state, epoch, batch, step: sgd.step }
+        await save()
+        throw new StopRequested()
+      }
+      const indices = order.subarray(batch * options.batchSize, (batch + 1) * options.batchSize)
+      const batchSeed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
+      const [xs, ys] = tf.tidy(() => [
+        options.prepareBatch(train.batch(indices), batchSeed),
+        tf.oneHot(
+          tf.tensor1d(
+            Array.from(indices, (i) => options.trainLabels[i]!),
+            'int32',
+          ),
+          options.classes,
+        ),
+      ])
+      rate = sgd.nextRate()
+      const [loss, acc] = (await model.trainOnBatch(xs!, ys!)) as number[]
+      tf.dispose([xs!, ys!])
+      state.sums = {
+        loss: state.sums.loss + loss! * indices.length,
+        acc: state.sums.acc + acc! * indices.length,
+        seen: state.sums.seen + indices.length,
+      }
+      options.onBatch?.(epoch, batch + 1, loss!)
+    }
+    const validation = evaluate(model, val, options)
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      loss: state.sums.loss / state.sums.seen,
+      acc: state.sums.acc / state.sums.seen,
+      val_loss: validation.loss,
+      val_acc: validation.accuracy,
+      lr: rate,
+      seconds: (performance.now() - started) / 1000,
+    }
+    const history = [...state.history, record]
+    let bestState = state.best
+    if (record.val_loss < state.best.loss - 1e-4) {
+      tf.dispose(best)
+      best = model.getWeights().map((w) => w.clone())
+      bestState = { loss: record.val_loss, epoch }
+    }
+    state = {
+      epoch: epoch + 1,
+      batch: 0,
+      step: sgd.step,
+      sums: { loss: 0, acc: 0, seen: 0 },
+      history,
+      best: bestState,
+    }
+    await save()
+    await options.onEpoch?.(record, history)
+    if (epoch - bestState.epoch >= options.patience) break
+  }
+  model.setWeights(best)
+  tf.dispose(best)
+  return {
+    history: state.history,
+    bestEpoch: state.best.epoch,
+    valProbabilities: evaluate(model, val, options).probabilities,
+  }
+}
+
+const EVAL_BATCH = 64
+
+/** Validation loss, accuracy and probabilities, the network in inference mode (no dropout). */
+function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOptions) {
+  const probabilities: Float32Array[] = []
+  let loss = 0
+  let correct = 0
+  for (let start = 0; start < val.count; start += EVAL_BATCH) {
+    const indices = Int32Array.from({ length: Math.min(EVAL_BATCH, val.count - start) }, (_, i) => start + i)
+    const output = tf.tidy(() => model.predict(options.prepareValidation(val.batch(indices))) as tf.Tensor)
+    const flat = output.dataSync() as Float32Array
+    output.dispose()
+    for (const [row, index] of indices.entries()) {
+      const p = flat.slice(row * options.classes, (row + 1) * options.classes)
+      const truth = options.valLabels[index]!
+      probabilities.push(p)
+      loss -= Math.log(Math.max(p[truth]!, 1e-7))
+      if (p.indexOf(Math.max(...p)) === truth) correct++
+    }
+  }
+  const n = Math.max(1, val.count)
+  return { loss: loss / n, accuracy: correct / n, probabilities }
+}
+
+async function restore(model: tfl.LayersModel, sgd: TimeDecaySgd, run: RunDir): Promise<NetworkCheckpoint> {
+  const state = await run.readJson<NetworkCheckpoint>(NETWORK_CHECKPOINT.state).catch(() => undefined)
+  if (!state) throw new NoCheckpointError(run.path)
+  model.setWeights(await readWeights(run, NETWORK_CHECKPOINT.weights))
+  const optimizer = await readTensors(run, NETWORK_CHECKPOINT.optimizer)
+  // Optimiser state (iterations, then one momentum accumulator per weight) is matched by order.
+  await sgd.optimizer.setWeights(Object.entries(optimizer).map(([name, tensor]) => ({ name, tensor })))
+  return state
+}
+
+export class NoCheckpointError extends Error {
+  readonly code = 'NO_CHECKPOINT'
+  constructor(run: string) {
+    super(`Run ${run} has no checkpoint to resume from; start a new run.`)
+    this.name = 'NoCheckpointError'
+  }
+}
+
+/** Weights by position: layer variable names carry per-process counters, positions do not. */
+async function writeWeights(run: RunDir, file: string, weights: readonly tf.Tensor[]): Promise<void> {
+  await writeTensors(run, file, Object.fromEntries(weights.map((w, i) => [String(i).padStart(4, '0'), w])))
+}
+
+async function readWeights(run: RunDir, file: string): Promise<tf.Tensor[]> {
+  return Object.values(await readTensors(run, file))
+}
+
+function toMap(named: readonly { name: string; tensor: tf.Tensor }[]): tf.NamedTensorMap {
+  // Object keys keep insertion order for non-integer strings; prefix positions so they never look numeric.
+  return Object.fromEntries(named.map((n, i) => [`${String(i).padStart(4, '0')}:${n.name}`, n.tensor]))
+}

@@ -1,0 +1,29 @@
+import { mkdtempSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { diskQuantizationMemory } from './quantization-memory.ts'
+
+const choice = [
+  { name: 'Conv_1/kernel', shape: [1, 1, 112, 1280] },
+  { name: 'dense/kernel', shape: [1280, 2] },
+]
+
+describe('the quantization memory', () => {
+  it('recalls the last choice remembered for an architecture, and nothing for another', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whisker-cache-'))
+    await diskQuantizationMemory(dir, 'transfer-a').remember(choice)
+    expect(await diskQuantizationMemory(dir, 'transfer-a').recall()).toEqual(choice)
+    expect(await diskQuantizationMemory(dir, 'transfer-b').recall()).toEqual([])
+  })
+
+  it('treats a damaged file as no memory: it only costs a search', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whisker-cache-'))
+    await mkdir(join(dir, 'quantization-choices'))
+    await writeFile(join(dir, 'quantization-choices', 'broken.json'), '{"uint8": [{"name": 3}')
+    await writeFile(join(dir, 'quantization-choices', 'foreign.json'), '{"uint8": [{"name": 3}]}')
+    expect(await diskQuantizationMemory(dir, 'broken').recall()).toEqual([])
+    expect(await diskQuantizationMemory(dir, 'foreign').recall()).toEqual([])
+  })
+})

@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import { buildSeedCnn, SEED_CNN_INPUT, TimeDecaySgd } from '@whisker/model-core/training'
+import type { ResizePolicy } from '@whisker/preprocess'
+import { createAugmenter } from '../augment/augmenter.ts'
+import { AUGMENT_PRESETS } from '../augment/presets.ts'
+import type { LabelledFile } from '../data/dataset.ts'
+import { PixelSet } from '../data/pixels.ts'
+import { selectBackend } from './backend.ts'
+import { finishTraining, type TrainSummary } from './finish.ts'
+import { fitNetwork } from './fit-network.ts'
+import type { TrainOptions } from './options.ts'
+import { prepareData, recordData } from './prepare.ts'
+import type { TrainContext } from './train-transfer.ts'
+
+/** Epochs without a better validation loss before stopping: the tutorial's curves are noisy epoch to epoch. */
+const PATIENCE = 8
+
+/**
+ * The reference tutorial's CNN trained from pixels: photos decoded once, augmented on the fly per batch,
+ * SGD with momentum and time-based decay, early stopping on validation loss, then the same calibration,
+ * export and quantization as every Whisker model.
+ */
+export async function trainSeedCnn(options: TrainOptions, context: TrainContext): Promise<TrainSummary> {
+  const { reporter, run, stop } = context
+  const started = performance.now()
+  const backend = await selectBackend(options.backend)
+  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped, notes: backend.notes })
+  for (const note of backend.notes) reporter.info(`  ${note}`)
+  const prepared = await prepareData(options, reporter)
+
+  // Keras' flow_from_directory resizes the whole photo to the target size: the tutorial's policy.
+  const policy: ResizePolicy = {
+    mode: 'stretch',
+    size: options.imageSize ?? SEED_CNN_INPUT.size,
+    filter: 'bilinear',
+  }
+  const load = (files: LabelledFile[], stage: string) =>
+    PixelSet.load(files, policy, { stop, onProgress: reporter.stage(stage, files.length) })
+  const train = await load(prepared.split.train, 'decode train')
+  const val = await load(prepared.split.val, 'decode val')
+  const unreadable = [...train.unreadable, ...val.unreadable]
+  for (const u of unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
+  await recordData(
+    run,
+    backend,
+    prepared,
+    { train: train.set.files, val: val.set.files, unreadable },
+    options,
+  )
+
+  const labels = prepared.labels
+  const labelsOf = (set: PixelSet) => Int32Array.from(set.files, (f) => labels.indexOf(f.label))
+  const model = buildSeedCnn({ classes: labels.length, seed: options.seed, size: policy.size })
+  const sgd = new TimeDecaySgd(options.learningRate)
+  model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  const spec = AUGMENT_PRESETS[options.augment]
+  const toUnit = (pixels: tf.Tensor4D) => tf.mul(pixels, SEED_CNN_INPUT.normalization.scale) as tf.Tensor4D
+  const perEpoch = Math.ceil(train.set.count / options.batchSize)
+  // One bar over every batch of every epoch: its ETA is for the full --epochs (early stopping ends sooner).
+  const progress = reporter.stage('train', options.epochs * perEpoch)
+  const fit = await fitNetwork(model, sgd, train.set, val.set, {
+    trainLabels: labelsOf(train.set),
+    valLabels: labelsOf(val.set),
+    classes: labels.length,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    patience: PATIENCE,
+    seed: options.seed,
+    prepareBatch: (pixels, batchSeed) => toUnit(createAugmenter(spec, batchSeed).apply(pixels)),
+    prepareValidation: toUnit,
+    stop,
+    run,
+    resume: context.resume ?? false,
+    onBatch: (epoch, batch, loss) => progress(epoch * perEpoch + batch, { loss }),
+    onEpoch: async (record, history) => {
+      reporter.info(
+        `epoch ${record.epoch}: loss ${record.loss.toFixed(4)}, val_loss ${record.val_loss.toFixed(4)}, ` +
+          `val_acc ${(record.val_acc * 100).toFixed(2)} % (${record.seconds.toFixed(1)} s)`,
+        { ...record },
+      )
+      await run.writeHistory(history)
+    },
+  })
+  reporter.info(`seed CNN: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
+  sgd.optimizer.dispose()
+
+  return finishTraining(
+    {
+      model,
+      architecture: { kind: 'seed-cnn', head: 'flatten → dense(64, relu) → dropout → dense(softmax)' },
+      policy,
+      normalization: SEED_CNN_INPUT.normalization,
+      valProbabilities: fit.valProbabilities,
+      featureShape: featureMapShape(model),
+      memoryKey: `seed-cnn-${policy.size}`,
+      epochs: fit.history.length,
+    },
+    {
+      options,
+      labels,
+      train: train.set.files,
+      val: val.set.files,
+      run,
+      reporter,
+      backend: backend.backend,
+      started,
+    },
+  )
+}
+
+/** The feature map the classifier reads: what Flatten takes. */
+function featureMapShape(model: tfl.LayersModel): readonly (number | null)[] {
+  const flatten = model.layers.find((l) => l.getClassName() === 'Flatten')
+  return flatten ? (flatten.input as tfl.SymbolicTensor).shape : []
+}
