@@ -53,11 +53,10 @@ describe('whisker train --arch seed-cnn', () => {
     expect(card.metrics.valCount).toBe(12)
   })
 
-  it('resumed after Ctrl-C mid-epoch, ends with exactly the model of an uninterrupted run', async () => {
+  it('resumed after Ctrl-C mid-epoch, trains exactly as an uninterrupted run and ends with its model', async () => {
+    const straightRuns = temp('whisker-runs-')
     const straight = join(temp('whisker-model-'), 'model')
-    expect(
-      (await whisker(['train', ...SMALL, '--runs', temp('whisker-runs-'), '--out', straight])).code,
-    ).toBe(0)
+    expect((await whisker(['train', ...SMALL, '--runs', straightRuns, '--out', straight])).code).toBe(0)
 
     const runs = temp('whisker-runs-')
     const resumed = join(temp('whisker-model-'), 'model')
@@ -74,6 +73,15 @@ describe('whisker train --arch seed-cnn', () => {
 
     const second = await whisker(['train', '--resume', '--runs', runs])
     expect(second.code).toBe(0)
+    // Every epoch's losses, not only the kept (best) weights: same batches, augmentation and dropout masks.
+    const history = async (dir: string) => {
+      const [run] = readdirSync(dir)
+      const records = JSON.parse(await readFile(join(dir, run!, 'history.json'), 'utf8')) as {
+        seconds: number
+      }[]
+      return records.map(({ seconds: _, ...rest }) => rest)
+    }
+    expect(await history(runs)).toEqual(await history(straightRuns))
     expect((await readCard(resumed)).version).toBe((await readCard(straight)).version)
   })
 

@@ -82,6 +82,8 @@ export async function fitNetwork(
         history: [],
         best: { loss: Infinity, epoch: -1 },
       }
+  // One dropout mask per optimiser step: a resumed run continues the same sequence of masks.
+  setDropoutStep(model, state.step)
   let best =
     state.best.epoch >= 0
       ? await readWeights(run, NETWORK_CHECKPOINT.best)
@@ -197,6 +199,7 @@ async function restore(model: tfl.LayersModel, sgd: TimeDecaySgd, run: RunDir): 
   const optimizer = await readTensors(run, NETWORK_CHECKPOINT.optimizer)
   // Optimiser state (iterations, then one momentum accumulator per weight) is matched by order.
   await sgd.optimizer.setWeights(Object.entries(optimizer).map(([name, tensor]) => ({ name, tensor })))
+  sgd.step = state.step
   return state
 }
 

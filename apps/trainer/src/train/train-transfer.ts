@@ -5,6 +5,7 @@ import {
   assembleTransferModel,
   createEmbedder,
   createTrunkEmbedder,
+  type Embedder,
   type LoadedBackbone,
   loadBackbone,
   splitBackbone,
@@ -13,7 +14,7 @@ import type { ResizePolicy } from '@whisker/preprocess'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
-import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
+import { diskEmbeddingCache, type EmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
 import type { Reporter } from '../report/reporter.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
@@ -163,18 +164,14 @@ async function fineTune(
     `fine-tuning: the top ${tune.layers} layers (from ${split.cut}), ${split.trainableParameters.toLocaleString('en-US')} parameters, rate ${tune.learningRate}`,
   )
   const trunk = await createTrunkEmbedder(backbone, split)
-  const features = async (files: LabelledFile[], stage: string) => {
-    const set = await embedFiles(files, trunk, {
-      policy,
-      batchSize: EMBED_BATCH,
-      cache: noEmbeddingCache,
-      stop,
-      onProgress: reporter.stage(stage, files.length),
-    })
-    return { features: set.embeddings, y: Int32Array.from(set.files, photos.labelIndex) }
-  }
-  const train = await features(photos.train, 'trunk train')
-  const val = await features(photos.val, 'trunk val')
+  // Trunk features depend on the cut: computed afresh, never mixed into the embedding cache.
+  const embed = embedding(trunk, policy, noEmbeddingCache, { reporter, stop })
+  const asFeatures = (set: EmbeddedSet) => ({
+    features: set.embeddings,
+    y: Int32Array.from(set.files, photos.labelIndex),
+  })
+  const train = asFeatures((await withViews(embed, photos.train, options, 'trunk')).all)
+  const val = asFeatures(await embed(photos.val, 'trunk val'))
   trunk.dispose()
   const progress = reporter.stage('fine-tune', tune.epochs)
   const history: EpochRecord[] = []
@@ -215,25 +212,8 @@ async function embedSplit(
   const cache = options.cacheDir
     ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
     : noEmbeddingCache
-  const embed = (files: LabelledFile[], stage: string, augment?: AugmentedView) =>
-    embedFiles(files, embedder, {
-      policy,
-      augment,
-      batchSize: EMBED_BATCH,
-      cache,
-      stop,
-      onProgress: reporter.stage(stage, files.length),
-    })
-  const original = await embed(split.train, 'embed train')
-  const views: EmbeddedSet[] = []
-  if (options.augment !== 'none') {
-    const spec = AUGMENT_PRESETS[options.augment]
-    for (let view = 0; view < AUGMENTED_VIEWS; view++) {
-      const augment = { preset: options.augment, spec, seed: options.seed, view }
-      views.push(await embed(original.files, `embed view ${view + 1}`, augment))
-    }
-  }
-  const train = concatenate([original, ...views], embedder.dim)
+  const embed = embedding(embedder, policy, cache, { reporter, stop })
+  const { photos: original, all: train } = await withViews(embed, split.train, options, 'embed')
   const val = await embed(split.val, 'embed val')
   embedder.dispose()
   const unreadable = [...original.unreadable, ...val.unreadable]
@@ -244,18 +224,57 @@ async function embedSplit(
   return { train, photos: original.files, val, unreadable, dim: embedder.dim }
 }
 
+type Embed = (files: LabelledFile[], stage: string, augment?: AugmentedView) => Promise<EmbeddedSet>
+
+function embedding(
+  embedder: Embedder,
+  policy: ResizePolicy,
+  cache: EmbeddingCache,
+  { reporter, stop }: Pick<TrainContext, 'reporter' | 'stop'>,
+): Embed {
+  return (files, stage, augment) =>
+    embedFiles(files, embedder, {
+      policy,
+      augment,
+      batchSize: EMBED_BATCH,
+      cache,
+      stop,
+      onProgress: reporter.stage(stage, files.length),
+    })
+}
+
+/** The training photos, then — with --augment — AUGMENTED_VIEWS augmented views of each: what a head learns from. */
+async function withViews(embed: Embed, files: LabelledFile[], options: TrainOptions, stage: string) {
+  const photos = await embed(files, `${stage} train`)
+  const views: EmbeddedSet[] = []
+  if (options.augment !== 'none') {
+    const spec = AUGMENT_PRESETS[options.augment]
+    for (let view = 0; view < AUGMENTED_VIEWS; view++) {
+      const augment = { preset: options.augment, spec, seed: options.seed, view }
+      views.push(await embed(photos.files, `${stage} view ${view + 1}`, augment))
+    }
+  }
+  return {
+    photos,
+    all: concatenate([photos, ...views]),
+  }
+}
+
 /** Sets of embeddings as one: the head trains on each photo and its augmented views alike. */
-function concatenate(sets: readonly EmbeddedSet[], dim: number): EmbeddedSet {
+function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
   if (sets.length === 1) return sets[0]!
-  const files = sets.flatMap((set) => set.files)
-  const embeddings = new Float32Array(files.length * dim)
+  const embeddings = new Float32Array(sets.reduce((n, set) => n + set.embeddings.length, 0))
   let offset = 0
   for (const set of sets) {
     embeddings.set(set.embeddings, offset)
     offset += set.embeddings.length
   }
-  const cacheHits = sets.reduce((n, set) => n + set.cacheHits, 0)
-  return { files, embeddings, unreadable: sets.flatMap((set) => set.unreadable), cacheHits }
+  return {
+    files: sets.flatMap((set) => set.files),
+    embeddings,
+    unreadable: sets.flatMap((set) => set.unreadable),
+    cacheHits: sets.reduce((n, set) => n + set.cacheHits, 0),
+  }
 }
 
 /** Everything that changes an embedding, so a cache entry is only reused for the same computation. */

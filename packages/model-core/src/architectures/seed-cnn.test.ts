@@ -59,7 +59,8 @@ describe('TimeDecaySgd', () => {
   })
 
   it('resumes its schedule at the step a checkpoint stored', () => {
-    const sgd = new TimeDecaySgd(0.01, 0.9, 0.1, 2)
+    const sgd = new TimeDecaySgd(0.01, 0.9, 0.1)
+    sgd.step = 2
     expect(sgd.nextRate()).toBe(0.01 / 1.2)
   })
 })

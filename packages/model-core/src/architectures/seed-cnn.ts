@@ -60,17 +60,19 @@ export class TimeDecaySgd {
   readonly #decay: number
   #step = 0
 
-  /** `step`: batches already seen, when a run resumes mid-schedule. */
-  constructor(learningRate = 0.01, momentum = 0.9, decay = learningRate / 25, step = 0) {
+  constructor(learningRate = 0.01, momentum = 0.9, decay = learningRate / 25) {
     this.optimizer = tf.train.momentum(learningRate, momentum)
     this.#initial = learningRate
     this.#decay = decay
-    this.#step = step
   }
 
-  /** Batches seen so far: what a checkpoint stores to resume the schedule. */
+  /** Batches seen so far: what a checkpoint stores, and sets again to resume the schedule. */
   get step(): number {
     return this.#step
+  }
+
+  set step(value: number) {
+    this.#step = value
   }
 
   /** Call before each batch: advances the schedule and returns the rate that batch uses. */
