@@ -111,10 +111,13 @@ function augmented(
   pending: Pending[],
   augment: AugmentedView,
 ): Float32Array {
-  return tf.tidy(() => {
-    const batch = tf.tensor4d(pixels, [pending.length, size, size, 3])
-    // Keyed by the photo's content, so a view is the same whichever batch it lands in.
-    const keys = pending.map(({ photo }) => ({ seed: augment.seed, view: augment.view, photo }))
-    return augmentViews(batch, augment.spec, keys).dataSync() as Float32Array
-  })
+  // Keyed by the photo's content, so a view is the same whichever batch it lands in.
+  const keys = pending.map(({ photo }) => ({ seed: augment.seed, view: augment.view, photo }))
+  const views = tf.tidy(() =>
+    augmentViews(tf.tensor4d(pixels, [pending.length, size, size, 3]), augment.spec, keys),
+  )
+  // Read outside tidy: tidy walks a returned value looking for tensors, element by element for a typed array.
+  const values = views.dataSync() as Float32Array
+  views.dispose()
+  return values
 }
