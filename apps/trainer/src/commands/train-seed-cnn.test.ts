@@ -86,8 +86,8 @@ describe('whisker train --arch seed-cnn', () => {
   })
 
   it('refuses flags that only mean something for transfer learning', async () => {
-    const result = await whisker(['train', ...SMALL, '--backbone', 'mobilenet_v2_0.35'])
+    const result = await whisker(['train', ...SMALL, '--backbone', 'mobilenet_v2_0.35', '--hidden', '32'])
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/--backbone only apply to --arch transfer.*\[FLAG_CONFLICT\]/)
+    expect(result.stderr).toMatch(/--backbone, --hidden only apply to --arch transfer.*\[FLAG_CONFLICT\]/)
   })
 })

@@ -167,6 +167,14 @@ describe('whisker train', () => {
     expect((failure as { stderr: string }).stderr).not.toMatch(/at .*\.ts:\d+/)
   })
 
+  it('refuses --val-split together with --val-data', async () => {
+    const failure = await whisker('train', '--val-data', DEFAULTS.data, '--val-split', '0.3').catch(
+      (e: { stderr: string; code: number }) => e,
+    )
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(/exclude each other.*\[FLAG_CONFLICT\]/)
+  })
+
   it('refuses an --image-size that its backbone cannot take, naming the size it needs', async () => {
     const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
     const failure = await whisker(

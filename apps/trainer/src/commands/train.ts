@@ -72,7 +72,8 @@ export function trainCommand(): Command {
     .option('--no-cache', 'compute every embedding and quantization choice afresh')
     .option('--if-missing', 'do nothing when a model already exists in --out')
     .option('--resume [run]', 'continue an interrupted run (default: the newest one under --runs)')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
+      rejectConflicts(flags, (name) => command.getOptionValueSource(name) === 'cli')
       const out = resolve(flags.out)
       if (flags.ifMissing && existsSync(join(out, 'card.json'))) {
         console.log(`A model already exists in ${out}; skipping training (drop --if-missing to retrain).`)
@@ -87,7 +88,6 @@ export function trainCommand(): Command {
 export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
   const defaults = ARCH_DEFAULTS[flags.arch]
   const learningRate = flags.lr ?? defaults.learningRate
-  if (flags.arch === 'seed-cnn') rejectTransferFlags(flags)
   return {
     arch: flags.arch,
     data: resolve(flags.data),
@@ -185,14 +185,20 @@ async function train(run: RunDir, options: TrainOptions, resume: boolean) {
   }
 }
 
-/** Flags that only mean something for transfer learning are refused rather than silently ignored. */
-function rejectTransferFlags(flags: TrainFlags): void {
-  const given = [
-    flags.backbone !== undefined && '--backbone',
-    flags.fineTune !== undefined && '--fine-tune',
-    flags.preset !== 'fast' && '--preset',
-  ].filter(Boolean)
-  if (given.length > 0) throw new FlagConflictError(`${given.join(', ')} only apply to --arch transfer.`)
+/** Flags that contradict each other, or mean nothing for the chosen architecture, are refused, never ignored. */
+function rejectConflicts(flags: TrainFlags, given: (name: string) => boolean): void {
+  if (flags.valData !== undefined && given('valSplit')) {
+    throw new FlagConflictError(
+      '--val-split and --val-data exclude each other: hold out a share, or give a folder.',
+    )
+  }
+  if (flags.arch !== 'seed-cnn') return
+  const transferOnly = ['backbone', 'preset', 'hidden', 'fineTune', 'fineTuneEpochs', 'fineTuneLr']
+    .filter(given)
+    .map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
+  if (transferOnly.length > 0) {
+    throw new FlagConflictError(`${transferOnly.join(', ')} only apply to --arch transfer.`)
+  }
 }
 
 export class FlagConflictError extends Error {

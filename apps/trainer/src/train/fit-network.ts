@@ -72,16 +72,15 @@ export async function fitNetwork(
   options: NetworkFitOptions,
 ): Promise<NetworkFitResult> {
   const { run, stop } = options
-  let state: NetworkCheckpoint = options.resume
-    ? await restore(model, sgd, run)
-    : {
-        epoch: 0,
-        batch: 0,
-        step: 0,
-        sums: { loss: 0, acc: 0, seen: 0 },
-        history: [],
-        best: { loss: Infinity, epoch: -1 },
-      }
+  // A run interrupted before its first checkpoint (while decoding photos) starts training afresh.
+  let state: NetworkCheckpoint = (options.resume && (await restore(model, sgd, run))) || {
+    epoch: 0,
+    batch: 0,
+    step: 0,
+    sums: { loss: 0, acc: 0, seen: 0 },
+    history: [],
+    best: { loss: Infinity, epoch: -1 },
+  }
   // One dropout mask per optimiser step: a resumed run continues the same sequence of masks.
   setDropoutStep(model, state.step)
   let best =
@@ -192,23 +191,19 @@ function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOpti
   return { loss: loss / n, accuracy: correct / n, probabilities }
 }
 
-async function restore(model: tfl.LayersModel, sgd: TimeDecaySgd, run: RunDir): Promise<NetworkCheckpoint> {
+async function restore(
+  model: tfl.LayersModel,
+  sgd: TimeDecaySgd,
+  run: RunDir,
+): Promise<NetworkCheckpoint | undefined> {
   const state = await run.readJson<NetworkCheckpoint>(NETWORK_CHECKPOINT.state).catch(() => undefined)
-  if (!state) throw new NoCheckpointError(run.path)
+  if (!state) return undefined
   model.setWeights(await readWeights(run, NETWORK_CHECKPOINT.weights))
   const optimizer = await readTensors(run, NETWORK_CHECKPOINT.optimizer)
   // Optimiser state (iterations, then one momentum accumulator per weight) is matched by order.
   await sgd.optimizer.setWeights(Object.entries(optimizer).map(([name, tensor]) => ({ name, tensor })))
   sgd.step = state.step
   return state
-}
-
-export class NoCheckpointError extends Error {
-  readonly code = 'NO_CHECKPOINT'
-  constructor(run: string) {
-    super(`Run ${run} has no checkpoint to resume from; start a new run.`)
-    this.name = 'NoCheckpointError'
-  }
 }
 
 /** Weights by position: layer variable names carry per-process counters, positions do not. */
