@@ -12,6 +12,7 @@ import { listenForStop, StopRequested } from '../run/interrupt.ts'
 import { RUN_FILES } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
+import { FINE_TUNE_RATE_FACTOR } from '../train/fine-tune.ts'
 import { ARCH_DEFAULTS, ARCHITECTURES, type Architecture, type TrainOptions } from '../train/options.ts'
 import { trainSeedCnn } from '../train/train-seed-cnn.ts'
 import { type TrainContext, trainTransfer } from '../train/train-transfer.ts'
@@ -112,7 +113,7 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
         : {
             layers: flags.fineTune,
             epochs: flags.fineTuneEpochs,
-            learningRate: flags.fineTuneLr ?? learningRate / 10,
+            learningRate: flags.fineTuneLr ?? learningRate * FINE_TUNE_RATE_FACTOR,
           },
     cacheDir: flags.cache ? flags.cacheDir : false,
   }
