@@ -3,8 +3,7 @@
  * accuracy, and how fast the exported graph runs against the Layers model it came from.
  *
  * - Training: `whisker train` (fast preset) with an empty embedding cache, then again with the cache
- *   it filled (the second-run figure), with augmentation, with augmentation and fine-tuning, then the
- *   accurate preset. Wall time is the CLI's own process.
+ *   it filled (the second-run figure), with augmentation, with fine-tuning, then the accurate preset. Wall time is the CLI's own process.
  * - Quantization: the first run's float32 graph re-exported by `whisker export` as none / float16 /
  *   uint8 / auto; each export is scored here on the run's validation split through `loadClassifier`.
  * - Inference: batch-1 latency of the exported graph and of the Layers model (same backbone, same head
