@@ -65,7 +65,7 @@ export async function exportGraph(
       probe: async (candidate) => validation.probabilities(await withCard(candidate), 32),
     })
     progress(1)
-    await memory.remember(auto.uint8)
+    await memory.remember(auto.choice)
     const how = auto.reusedPrevious
       ? 'the last run’s choice, still within budget'
       : `searched; ${percent(auto.float16Accuracy ?? Number.NaN)} all float16`

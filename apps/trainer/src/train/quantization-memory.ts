@@ -5,37 +5,38 @@ import { z } from 'zod'
 import { writeAtomically } from '../eval/write-atomically.ts'
 
 /**
- * The tensors an `auto` search last sent to uint8, per architecture (backbone and input policy). The
+ * What an `auto` search last chose (uint8 or float16 per tensor), per architecture (backbone and input policy). The
  * backbone's tensors dominate the choice and do not change between runs that only vary the head, so a
  * later run tries the remembered choice first and skips the search when it still keeps accuracy within
  * budget: the search is most of a cached run's wall time.
  */
 export interface QuantizationMemory {
-  recall(): Promise<QuantizationChoice[]>
-  remember(choice: readonly QuantizationChoice[]): Promise<void>
+  recall(): Promise<QuantizationChoice | undefined>
+  remember(choice: QuantizationChoice): Promise<void>
 }
 
-const stored = z.object({ uint8: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) })) })
+const tensors = z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) }))
+const stored = z.object({ uint8: tensors, float16: tensors })
 
 export function diskQuantizationMemory(cacheDir: string, architecture: string): QuantizationMemory {
   const path = join(cacheDir, 'quantization-choices', `${architecture}.json`)
   return {
     async recall() {
       const text = await readFile(path, 'utf8').catch(() => undefined)
-      if (text === undefined) return []
+      if (text === undefined) return undefined
       // A damaged or foreign file only costs a search, never a wrong model: the choice is re-measured anyway.
       const parsed = stored.safeParse(safeJson(text))
-      return parsed.success ? parsed.data.uint8 : []
+      return parsed.success ? parsed.data : undefined
     },
     async remember(choice) {
-      await writeAtomically(path, `${JSON.stringify({ uint8: choice })}\n`)
+      await writeAtomically(path, `${JSON.stringify(choice)}\n`)
     },
   }
 }
 
 /** Remembers nothing (`--no-cache`). */
 export const noQuantizationMemory: QuantizationMemory = {
-  recall: async () => [],
+  recall: async () => undefined,
   remember: async () => {},
 }
 

@@ -84,6 +84,14 @@ describe('autoQuantize', () => {
   })
 
   describe('given the choice of an earlier search', () => {
+    /** big_a/kernel in uint8; big_a/bias and big_b/kernel (the candidates at minElements 16) in float16. */
+    const earlier = {
+      uint8: [{ name: 'big_a/kernel', shape: [64, 64] }],
+      float16: [
+        { name: 'big_a/bias', shape: [64] },
+        { name: 'big_b/kernel', shape: [64, 2] },
+      ],
+    }
     const uint8Names = (graph: SerializedGraph) =>
       Object.entries(encodings(graph))
         .filter(([, e]) => e === 'uint8')
@@ -104,12 +112,12 @@ describe('autoQuantize', () => {
           return [new Float32Array([0.5, 0.5])]
         },
         minElements: 16,
-        previous: [{ name: 'big_a/kernel', shape: [64, 64] }],
+        previous: earlier,
       })
       expect(result.reusedPrevious).toBe(true)
       expect([probes, evaluations, result.evaluations]).toEqual([0, 1, 1])
       expect(uint8Names(result.graph)).toEqual(['big_a/kernel'])
-      expect(result.uint8).toEqual([{ name: 'big_a/kernel', shape: [64, 64] }])
+      expect(result.choice).toEqual(earlier)
     })
 
     it('searches afresh when the earlier choice now costs too much', async () => {
@@ -123,7 +131,7 @@ describe('autoQuantize', () => {
             ? [new Float32Array([0.9, 0.1])]
             : [new Float32Array([0.5, 0.5])],
         minElements: 16,
-        previous: [{ name: 'big_a/kernel', shape: [64, 64] }],
+        previous: earlier,
       })
       expect(result.reusedPrevious).toBe(false)
       expect(uint8Names(result.graph)).not.toContain('big_a/kernel')
@@ -141,13 +149,42 @@ describe('autoQuantize', () => {
         },
         probe: async () => [new Float32Array([0.5, 0.5])],
         minElements: 16,
-        previous: [
-          { name: 'big_a/kernel', shape: [32, 64] },
-          { name: 'gone/kernel', shape: [4, 4] },
-        ],
+        previous: {
+          uint8: [
+            { name: 'big_a/kernel', shape: [32, 64] },
+            { name: 'gone/kernel', shape: [4, 4] },
+          ],
+          float16: [],
+        },
       })
       expect(result.reusedPrevious).toBe(false)
       expect(evaluations).toBeGreaterThan(1)
+    })
+
+    it('also tries this graph’s new tensors in uint8, and keeps them when accuracy allows', async () => {
+      const asked: string[][] = []
+      const evaluate = (costly: string) => async (graph: SerializedGraph) => {
+        asked.push(uint8Names(graph))
+        return uint8Names(graph).includes(costly) ? 0.89 : 0.9
+      }
+      // big_b/kernel is new (a wider head, say): the earlier search never decided it.
+      const previous = { uint8: earlier.uint8, float16: [earlier.float16[0]!] }
+      const options = { maxAccuracyDrop: 0.002, referenceAccuracy: 0.9, minElements: 16, previous }
+      const probe = async () => [new Float32Array([0.5, 0.5])]
+
+      const cheap = await autoQuantize(nodes, tensors, { ...options, probe, evaluate: evaluate('none') })
+      expect(uint8Names(cheap.graph).sort()).toEqual(['big_a/kernel', 'big_b/kernel'])
+      expect(cheap.evaluations).toBe(1)
+
+      asked.length = 0
+      const costly = await autoQuantize(nodes, tensors, {
+        ...options,
+        probe,
+        evaluate: evaluate('big_b/kernel'),
+      })
+      expect(asked).toEqual([['big_a/kernel', 'big_b/kernel'], ['big_a/kernel']])
+      expect(uint8Names(costly.graph)).toEqual(['big_a/kernel'])
+      expect(costly.reusedPrevious).toBe(true)
     })
   })
 })

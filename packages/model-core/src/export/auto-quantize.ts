@@ -15,15 +15,21 @@ export interface AutoQuantizeOptions {
   /** Tensors smaller than this stay float16: uint8 would save under a kilobyte and risk the most. */
   minElements?: number
   /**
-   * The uint8 choice of an earlier search on a graph like this one (same backbone, another head), tried
-   * first: if it still keeps accuracy within budget it is taken after one evaluation instead of a search.
-   * Names missing from this graph, or whose shape changed, are ignored.
+   * The choice of an earlier search on a graph like this one (same backbone, another head), tried first:
+   * its uint8 tensors plus this graph's new ones (in neither list, e.g. a wider head's kernel), then its
+   * uint8 tensors alone. The first that keeps accuracy within budget is taken without a search. Tensors
+   * missing from this graph, or whose shape changed, are ignored.
    */
-  previous?: readonly QuantizationChoice[]
+  previous?: QuantizationChoice
 }
 
-/** One tensor sent to uint8, named and shaped so a choice can be carried to a later, similar graph. */
+/** Which candidate tensors a search sent to uint8 and which it kept float16, to carry to a later graph. */
 export interface QuantizationChoice {
+  uint8: readonly ChosenTensor[]
+  float16: readonly ChosenTensor[]
+}
+
+export interface ChosenTensor {
   name: string
   shape: readonly number[]
 }
@@ -37,8 +43,8 @@ export interface AutoQuantizeResult {
   float16Accuracy?: number
   uint8Tensors: number
   float16Tensors: number
-  /** The tensors sent to uint8, to pass as `previous` to a later search. */
-  uint8: QuantizationChoice[]
+  /** What was chosen, to pass as `previous` to a later search. */
+  choice: QuantizationChoice
   evaluations: number
   /** Whether `previous` passed, so no search ran. */
   reusedPrevious: boolean
@@ -71,18 +77,18 @@ export async function autoQuantize(
     referenceAccuracy: reference,
     uint8Tensors: uint8.size,
     float16Tensors: tensors.filter(isQuantizable).length - uint8.size,
-    uint8: candidates.filter((t) => uint8.has(t.name)).map((t) => ({ name: t.name, shape: t.shape })),
+    choice: {
+      uint8: candidates.filter((t) => uint8.has(t.name)).map(chosen),
+      float16: candidates.filter((t) => !uint8.has(t.name)).map(chosen),
+    },
   })
   let evaluations = options.referenceAccuracy === undefined ? 1 : 0
 
-  const carried = carriedChoice(candidates, options.previous ?? [])
-  if (carried.size > 0) {
-    const graph = build(carried)
+  for (const uint8 of carriedChoices(candidates, options.previous)) {
+    const graph = build(uint8)
     const accuracy = await options.evaluate(graph)
     evaluations++
-    if (accuracy >= floor) {
-      return { ...result(carried, graph, accuracy), evaluations, reusedPrevious: true }
-    }
+    if (accuracy >= floor) return { ...result(uint8, graph, accuracy), evaluations, reusedPrevious: true }
   }
 
   const float16Probe = await options.probe(build(new Set()))
@@ -118,13 +124,24 @@ export async function autoQuantize(
   }
 }
 
-/** The earlier choice restricted to this graph's candidates of unchanged shape. */
-function carriedChoice(
+/** The uint8 sets worth trying before a search: with this graph's new tensors, then without them. */
+function carriedChoices(
   candidates: readonly NamedTensor[],
-  previous: readonly QuantizationChoice[],
-): Set<string> {
-  const shapes = new Map(candidates.map((t) => [t.name, t.shape.join('×')]))
-  return new Set(previous.filter((p) => shapes.get(p.name) === p.shape.join('×')).map((p) => p.name))
+  previous: QuantizationChoice | undefined,
+): Set<string>[] {
+  if (!previous) return []
+  const key = (t: { name: string; shape: readonly number[] }) => `${t.name} ${t.shape.join('×')}`
+  const uint8 = new Set(previous.uint8.map(key))
+  const known = new Set([...uint8, ...previous.float16.map(key)])
+  const carried = candidates.filter((t) => uint8.has(key(t))).map((t) => t.name)
+  // Nothing of the earlier choice applies here: it says nothing about this graph.
+  if (carried.length === 0) return []
+  const fresh = candidates.filter((t) => !known.has(key(t))).map((t) => t.name)
+  return fresh.length > 0 ? [new Set([...carried, ...fresh]), new Set(carried)] : [new Set(carried)]
+}
+
+function chosen(t: NamedTensor): ChosenTensor {
+  return { name: t.name, shape: t.shape }
 }
 
 /** Mean KL(p ‖ q) over inputs: how far q's probabilities moved away from p's. */

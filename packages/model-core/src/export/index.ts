@@ -7,6 +7,7 @@ export {
   type AutoQuantizeOptions,
   type AutoQuantizeResult,
   autoQuantize,
+  type ChosenTensor,
   type QuantizationChoice,
 } from './auto-quantize.ts'
 export {
