@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -24,6 +24,25 @@ export function whisker(...args: string[]): Promise<CliResult> {
         done({ code, stdout, stderr })
       },
     )
+  })
+}
+
+/** Runs `whisker …` like `whisker`, sending one SIGINT (a user's Ctrl-C) once stderr matches `interruptOn`. */
+export function interruptedWhisker(args: string[], interruptOn?: RegExp): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let sent = false
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+      if (interruptOn && !sent && interruptOn.test(stderr)) {
+        sent = true
+        child.kill('SIGINT')
+      }
+    })
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }))
   })
 }
 

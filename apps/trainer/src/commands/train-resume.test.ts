@@ -1,31 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { interruptedWhisker } from '../../test/support.ts'
 import { DEFAULTS } from '../paths.ts'
-
-const CLI = resolve(import.meta.dirname, '../cli.ts')
-
-/** Runs the CLI; when `interruptOn` matches stderr, sends one SIGINT (a user's Ctrl-C). */
-function whisker(args: string[], interruptOn?: RegExp) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let sent = false
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d
-      if (interruptOn && !sent && interruptOn.test(stderr)) {
-        sent = true
-        child.kill('SIGINT')
-      }
-    })
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
-}
 
 describe('whisker train interrupted with Ctrl-C', () => {
   it('saves its state, says how to resume, and --resume finishes the run from the cached work', async () => {
@@ -43,14 +22,17 @@ describe('whisker train interrupted with Ctrl-C', () => {
     ]
     const out = join(mkdtempSync(join(tmpdir(), 'whisker-model-')), 'model')
 
-    const first = await whisker(['train', ...args, ...common, '--out', out], /"stage":"embed train"/)
+    const first = await interruptedWhisker(
+      ['train', ...args, ...common, '--out', out],
+      /"stage":"embed train"/,
+    )
     expect(first.code).toBe(130)
     expect(first.stderr).toMatch(/interrupted; resume it with `whisker train --resume`/)
     const [id] = readdirSync(runs)
     const record = JSON.parse(await readFile(join(runs, id!, 'run.json'), 'utf8'))
     expect(record.status).toBe('interrupted')
 
-    const second = await whisker(['train', '--resume', ...common])
+    const second = await interruptedWhisker(['train', '--resume', ...common])
     expect(second.code).toBe(0)
     expect(second.stderr).toMatch(new RegExp(`Resuming run ${id}`))
     // Photos embedded before the interruption come from the cache.
@@ -63,7 +45,7 @@ describe('whisker train interrupted with Ctrl-C', () => {
 
   it('says there is nothing to resume when no run was interrupted', async () => {
     const runs = mkdtempSync(join(tmpdir(), 'whisker-runs-'))
-    const result = await whisker(['train', '--resume', '--runs', runs])
+    const result = await interruptedWhisker(['train', '--resume', '--runs', runs])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/No interrupted run.*\[NOTHING_TO_RESUME\]/)
   })

@@ -1,32 +1,11 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { type ModelCard, parseModelCard } from '@whisker/model-core'
 import { describe, expect, it } from 'vitest'
+import { interruptedWhisker } from '../../test/support.ts'
 import { DEFAULTS } from '../paths.ts'
-
-const CLI = resolve(import.meta.dirname, '../cli.ts')
-
-/** Runs the CLI; when `interruptOn` matches stderr, sends one SIGINT (a user's Ctrl-C). */
-function whisker(args: string[], interruptOn?: RegExp) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let sent = false
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d
-      if (interruptOn && !sent && interruptOn.test(stderr)) {
-        sent = true
-        child.kill('SIGINT')
-      }
-    })
-    child.on('close', (code) => done({ code, stdout, stderr }))
-  })
-}
 
 const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
 const readCard = async (dir: string): Promise<ModelCard> =>
@@ -41,7 +20,14 @@ const SMALL = [
 describe('whisker train --arch seed-cnn', () => {
   it("trains the tutorial's network from pixels and exports it like any Whisker model", async () => {
     const out = join(temp('whisker-model-'), 'model')
-    const result = await whisker(['train', ...SMALL, '--runs', temp('whisker-runs-'), '--out', out])
+    const result = await interruptedWhisker([
+      'train',
+      ...SMALL,
+      '--runs',
+      temp('whisker-runs-'),
+      '--out',
+      out,
+    ])
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/"message":"epoch 3: loss/)
     const card = await readCard(out)
@@ -56,12 +42,14 @@ describe('whisker train --arch seed-cnn', () => {
   it('resumed after Ctrl-C mid-epoch, trains exactly as an uninterrupted run and ends with its model', async () => {
     const straightRuns = temp('whisker-runs-')
     const straight = join(temp('whisker-model-'), 'model')
-    expect((await whisker(['train', ...SMALL, '--runs', straightRuns, '--out', straight])).code).toBe(0)
+    expect(
+      (await interruptedWhisker(['train', ...SMALL, '--runs', straightRuns, '--out', straight])).code,
+    ).toBe(0)
 
     const runs = temp('whisker-runs-')
     const resumed = join(temp('whisker-model-'), 'model')
     // Interrupt during the second epoch: the checkpoint is taken between two batches.
-    const first = await whisker(
+    const first = await interruptedWhisker(
       ['train', ...SMALL, '--runs', runs, '--out', resumed],
       /"stage":"train","done":8,/,
     )
@@ -71,7 +59,7 @@ describe('whisker train --arch seed-cnn', () => {
     expect(checkpoint).toMatchObject({ epoch: 1 })
     expect(checkpoint.batch).toBeGreaterThan(0)
 
-    const second = await whisker(['train', '--resume', '--runs', runs])
+    const second = await interruptedWhisker(['train', '--resume', '--runs', runs])
     expect(second.code).toBe(0)
     // Every epoch's losses, not only the kept (best) weights: same batches, augmentation and dropout masks.
     const history = async (dir: string) => {
@@ -86,7 +74,14 @@ describe('whisker train --arch seed-cnn', () => {
   })
 
   it('refuses flags that only mean something for transfer learning', async () => {
-    const result = await whisker(['train', ...SMALL, '--backbone', 'mobilenet_v2_0.35', '--hidden', '32'])
+    const result = await interruptedWhisker([
+      'train',
+      ...SMALL,
+      '--backbone',
+      'mobilenet_v2_0.35',
+      '--hidden',
+      '32',
+    ])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/--backbone, --hidden only apply to --arch transfer.*\[FLAG_CONFLICT\]/)
   })

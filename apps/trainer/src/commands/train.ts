@@ -13,9 +13,15 @@ import { RUN_FILES } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
 import { FINE_TUNE_RATE_FACTOR } from '../train/fine-tune.ts'
-import { ARCH_DEFAULTS, ARCHITECTURES, type Architecture, type TrainOptions } from '../train/options.ts'
+import {
+  ARCH_DEFAULTS,
+  ARCHITECTURES,
+  type Architecture,
+  type TrainContext,
+  type TrainOptions,
+} from '../train/options.ts'
 import { trainSeedCnn } from '../train/train-seed-cnn.ts'
-import { type TrainContext, trainTransfer } from '../train/train-transfer.ts'
+import { trainTransfer } from '../train/train-transfer.ts'
 import { fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
 
 export function trainCommand(): Command {

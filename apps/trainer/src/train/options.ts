@@ -1,5 +1,8 @@
 import type { Quantization } from '@whisker/model-core'
 import type { AugmentName } from '../augment/presets.ts'
+import type { Reporter } from '../report/reporter.ts'
+import type { StopSignal } from '../run/interrupt.ts'
+import type { RunDir } from '../run/run-dir.ts'
 import type { BackendChoice } from './backend.ts'
 
 export const ARCHITECTURES = ['transfer', 'seed-cnn'] as const
@@ -46,3 +49,12 @@ export const ARCH_DEFAULTS = {
   // The tutorial's SGD rate; 30 epochs of 2,400 photos is about 45 min on two cores with wasm.
   'seed-cnn': { epochs: 30, learningRate: 0.01, augment: 'seed' },
 } as const satisfies Record<Architecture, { epochs: number; learningRate: number; augment: AugmentName }>
+
+/** What a trainer reports to and writes into, shared by every architecture. */
+export interface TrainContext {
+  reporter: Reporter
+  run: RunDir
+  stop: StopSignal
+  /** Continue from the run directory's checkpoint, when it has one. */
+  resume?: boolean
+}

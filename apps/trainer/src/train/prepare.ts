@@ -3,8 +3,16 @@ import { limitPerClass, type Split, splitByName } from '../data/split.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
-import type { BackendReport } from './backend.ts'
+import { type BackendChoice, type BackendReport, selectBackend } from './backend.ts'
 import type { TrainOptions } from './options.ts'
+
+/** Selects the backend and says which one runs, why faster ones were skipped, and what was set up. */
+export async function announceBackend(choice: BackendChoice, reporter: Reporter): Promise<BackendReport> {
+  const backend = await selectBackend(choice)
+  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped, notes: backend.notes })
+  for (const note of backend.notes) reporter.info(`  ${note}`)
+  return backend
+}
 
 export interface PreparedData {
   dataset: Dataset

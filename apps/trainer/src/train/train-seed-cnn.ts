@@ -6,12 +6,10 @@ import { createAugmenter } from '../augment/augmenter.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
-import { selectBackend } from './backend.ts'
 import { finishTraining, type TrainSummary } from './finish.ts'
 import { fitNetwork } from './fit-network.ts'
-import type { TrainOptions } from './options.ts'
-import { prepareData, recordData } from './prepare.ts'
-import type { TrainContext } from './train-transfer.ts'
+import type { TrainContext, TrainOptions } from './options.ts'
+import { announceBackend, prepareData, recordData } from './prepare.ts'
 
 /** Epochs without a better validation loss before stopping: the tutorial's curves are noisy epoch to epoch. */
 const PATIENCE = 8
@@ -24,9 +22,7 @@ const PATIENCE = 8
 export async function trainSeedCnn(options: TrainOptions, context: TrainContext): Promise<TrainSummary> {
   const { reporter, run, stop } = context
   const started = performance.now()
-  const backend = await selectBackend(options.backend)
-  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped, notes: backend.notes })
-  for (const note of backend.notes) reporter.info(`  ${note}`)
+  const backend = await announceBackend(options.backend, reporter)
   const prepared = await prepareData(options, reporter)
 
   // Keras' flow_from_directory resizes the whole photo to the target size: the tutorial's policy.

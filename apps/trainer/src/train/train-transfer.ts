@@ -15,24 +15,13 @@ import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, type EmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
-import type { Reporter } from '../report/reporter.ts'
-import type { StopSignal } from '../run/interrupt.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
-import { selectBackend } from './backend.ts'
 import { fineTunedProbabilities, fineTuneTop } from './fine-tune.ts'
 import { finishTraining, type TrainSummary } from './finish.ts'
 import { fitHead, type HeadCheckpoint } from './fit-head.ts'
-import type { FineTuneSettings, TrainOptions } from './options.ts'
-import { prepareData, recordData } from './prepare.ts'
-
-export interface TrainContext {
-  reporter: Reporter
-  run: RunDir
-  stop: StopSignal
-  /** Continue from the run directory's checkpoint, when it has one. */
-  resume?: boolean
-}
+import type { FineTuneSettings, TrainContext, TrainOptions } from './options.ts'
+import { announceBackend, prepareData, recordData } from './prepare.ts'
 
 const EMBED_BATCH = 32
 /**
@@ -57,9 +46,7 @@ export class ImageSizeMismatchError extends Error {
 export async function trainTransfer(options: TrainOptions, context: TrainContext): Promise<TrainSummary> {
   const { reporter, run, stop } = context
   const started = performance.now()
-  const backend = await selectBackend(options.backend)
-  reporter.info(`backend: ${backend.backend}`, { skipped: backend.skipped, notes: backend.notes })
-  for (const note of backend.notes) reporter.info(`  ${note}`)
+  const backend = await announceBackend(options.backend, reporter)
   const prepared = await prepareData(options, reporter)
 
   const backbone = await loadBackbone({ backbone: options.backbone, modelsDir: options.modelsDir })
