@@ -15,6 +15,10 @@ declare module 'vitest' {
     /** Validation photos of the e2e model (never seen in training), in split.json's order. */
     photos: E2ePhoto[]
     /** The e2e model's card, as the trainer wrote it. */
-    modelCard: { version: string; labels: string[]; valAccuracy: number; valCount: number }
+    modelCard: {
+      version: string
+      labels: string[]
+      estimate: { accuracy: number; accuracyInterval: [number, number]; count: number; folds?: number }
+    }
   }
 }

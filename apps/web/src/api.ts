@@ -58,6 +58,14 @@ export interface ModelCard {
     /** How many validation photos that was measured on. */
     readonly valCount?: number
   }
+  /** What new photos should get, measured on photos no choice of the training saw (cards since 2026-12). */
+  readonly estimate?: {
+    readonly method: string
+    readonly folds?: number
+    readonly count: number
+    readonly accuracy: number
+    readonly accuracyInterval: readonly [number, number]
+  }
 }
 
 /** Why a call did not produce a value. */
@@ -207,6 +215,7 @@ export function parseModelCard(body: unknown): ModelCard {
     createdAt?: string
     backbone?: string
     metrics?: { valAccuracy?: number; valCount?: number }
+    estimate?: ModelCard['estimate']
   } = { labels, version: text(root.version, 'version') }
   const name = optionalText(root.name)
   if (name !== undefined) card.name = name
@@ -222,7 +231,26 @@ export function parseModelCard(body: unknown): ModelCard {
   const count = isObject(root.metrics) ? root.metrics.valCount : undefined
   if (typeof count === 'number' && Number.isInteger(count) && count > 0) metrics.valCount = count
   if (Object.keys(metrics).length > 0) card.metrics = metrics
+  const estimate = parseEstimate(root.estimate)
+  if (estimate !== undefined) card.estimate = estimate
   return card
+}
+
+/** The card's estimate, or undefined when absent or malformed (the page then falls back to `metrics`). */
+function parseEstimate(value: unknown): ModelCard['estimate'] {
+  if (!isObject(value)) return undefined
+  const share = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1
+  const { method, folds, count, accuracy, accuracyInterval: interval } = value
+  if (typeof method !== 'string' || !share(accuracy)) return undefined
+  if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) return undefined
+  if (!Array.isArray(interval) || interval.length !== 2 || !interval.every(share)) return undefined
+  return {
+    method,
+    ...(typeof folds === 'number' && Number.isInteger(folds) ? { folds } : {}),
+    count,
+    accuracy: accuracy as number,
+    accuracyInterval: [interval[0] as number, interval[1] as number],
+  }
 }
 
 /**

@@ -185,10 +185,24 @@ describe('describeModelCard', () => {
     expect(rows).toEqual([
       { term: 'Version', value: 'abcdef012345…', title: 'abcdef0123456789' },
       { term: 'Classes (2)', value: 'Cat and Dog' },
-      { term: 'Validation accuracy', value: '97% of 600 photos it never trained on' },
+      { term: 'Validation accuracy', value: '97% of 600 validation photos' },
       { term: 'Built on', value: 'mobilenet_v2_0.35' },
       { term: 'Trained', value: '25 Nov 2026' },
     ])
+  })
+
+  it('shows the estimate, its interval and how it was made, in place of the validation accuracy', () => {
+    const card = { labels: ['cat', 'dog'], version: 'v', metrics: { valAccuracy: 0.9863, valCount: 3000 } }
+    const estimate = { accuracy: 0.9863, accuracyInterval: [0.9815, 0.9899] as const, count: 3000 }
+    expect(
+      describeModelCard({ ...card, estimate: { ...estimate, method: 'cross-validation', folds: 5 } })[2],
+    ).toEqual({
+      term: 'Expected accuracy on new photos',
+      value: '98.6% (95 % interval 98.2%–99.0%), from 5-fold cross-validation on 3,000 photos',
+    })
+    expect(
+      describeModelCard({ ...card, estimate: { ...estimate, method: 'holdout', count: 600 } })[2]?.value,
+    ).toBe('98.6% (95 % interval 98.2%–99.0%), from 600 photos set aside before training')
   })
 
   it('says when the accuracy was not measured, and leaves out what the card does not have', () => {

@@ -20,6 +20,11 @@ export function formatPercent(probability: number): string {
   return `${rounded}%`
 }
 
+/** A share to a tenth of a percent, `0.9863` → `98.6%`: estimates differ in tenths, not whole points. */
+function tenths(share: number): string {
+  return `${(share * 100).toFixed(1)}%`
+}
+
 /** A duration in whole milliseconds: `123.4` → `123 ms`, `1234` → `1,234 ms`. */
 export function formatLatency(ms: number): string {
   const rounded = Math.round(Math.max(0, ms))
@@ -193,17 +198,30 @@ export function describeModelCard(card: ModelCard): CardRow[] {
     { term: 'Version', value: shortVersion(card.version), title: card.version },
     { term: `Classes (${card.labels.length})`, value: list.format(card.labels.map(formatLabel)) },
   ]
-  const accuracy = card.metrics?.valAccuracy
-  const count = card.metrics?.valCount
-  rows.push({
-    term: 'Validation accuracy',
-    value:
-      accuracy === undefined
-        ? 'Not measured'
-        : count === undefined
-          ? formatPercent(accuracy)
-          : `${formatPercent(accuracy)} of ${count.toLocaleString('en-US')} photos it never trained on`,
-  })
+  const estimate = card.estimate
+  if (estimate !== undefined) {
+    const [low, high] = estimate.accuracyInterval
+    const how =
+      estimate.method === 'cross-validation'
+        ? `${estimate.folds ?? 'k'}-fold cross-validation on ${estimate.count.toLocaleString('en-US')} photos`
+        : `${estimate.count.toLocaleString('en-US')} photos set aside before training`
+    rows.push({
+      term: 'Expected accuracy on new photos',
+      value: `${tenths(estimate.accuracy)} (95 % interval ${tenths(low)}–${tenths(high)}), from ${how}`,
+    })
+  } else {
+    const accuracy = card.metrics?.valAccuracy
+    const count = card.metrics?.valCount
+    rows.push({
+      term: 'Validation accuracy',
+      value:
+        accuracy === undefined
+          ? 'Not measured'
+          : count === undefined
+            ? formatPercent(accuracy)
+            : `${formatPercent(accuracy)} of ${count.toLocaleString('en-US')} validation photos`,
+    })
+  }
   if (card.backbone !== undefined) rows.push({ term: 'Built on', value: card.backbone })
   const trained = card.createdAt === undefined ? undefined : formatDate(card.createdAt)
   if (trained !== undefined) rows.push({ term: 'Trained', value: trained })

@@ -31,6 +31,50 @@ export const explainSchema = z.object({
 })
 export type ExplainSpec = z.infer<typeof explainSchema>
 
+/** A two-sided 95 % interval, [low, high]. */
+const intervalSchema = z.tuple([z.number(), z.number()]).refine(([low, high]) => low <= high, {
+  message: 'an interval is [low, high] with low ≤ high',
+})
+
+/**
+ * What users should expect on photos like the training photos that the model has never seen: measured on
+ * photos that no choice of the run (epochs, temperature, quantization) was made on, with 95 % intervals.
+ */
+export const estimateSchema = z.object({
+  /**
+   * `cross-validation`: out-of-fold predictions of k models, each trained and tuned without its fold (the
+   * served model is then refit on every photo); `validation-folder`: a separate labelled folder (--val-data);
+   * `holdout`: a share of the photos sealed before any choice (--val-split).
+   */
+  method: z.enum(['cross-validation', 'validation-folder', 'holdout']),
+  folds: z.number().int().min(2).optional(),
+  /** Photos the figure is measured on. */
+  count: z.number().int().positive(),
+  accuracy: z.number().min(0).max(1),
+  /** Wilson score interval. */
+  accuracyInterval: intervalSchema,
+  logLoss: z.number().min(0),
+  /** Percentile bootstrap of the per-photo losses. */
+  logLossInterval: intervalSchema,
+  /** One sentence for people: how the figure was made. */
+  how: z.string().min(1),
+})
+export type Estimate = z.infer<typeof estimateSchema>
+
+/** How far the served (quantized) graph's answers are from its float32 graph's, on every labelled photo. */
+export const exportFidelitySchema = z.object({
+  count: z.number().int().positive(),
+  /** Share of photos whose top class is the same. */
+  agreement: z.number().min(0).max(1),
+  /** Mean KL divergence, float32 ‖ served. */
+  meanKl: z.number().min(0),
+  /** Largest change of any class probability. */
+  maxProbabilityChange: z.number().min(0),
+  /** Mean change of the log-odds of the first class: a shift towards one class shows here. */
+  meanLogOddsShift: z.number(),
+})
+export type ExportFidelity = z.infer<typeof exportFidelitySchema>
+
 export const modelCardSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -57,11 +101,19 @@ export const modelCardSchema = z
     calibration: z.object({ temperature: z.number().positive(), fittedOn: z.string() }).optional(),
     /** How heatmaps are made; absent in cards written before it existed (runtimes then read the graph). */
     explain: explainSchema.optional(),
+    /**
+     * The figures of `estimate` (cross-validated, or on a separate folder), kept flat for older readers;
+     * absent `estimate`, as written before it existed: measured on the validation split that also made the
+     * run's choices, which overstates what new photos get.
+     */
     metrics: z.object({
       valAccuracy: z.number().min(0).max(1),
       valLogLoss: z.number().min(0),
       valCount: z.number().int().nonnegative(),
     }),
+    estimate: estimateSchema.optional(),
+    /** Absent for float32 exports, whose answers are the float32 graph's. */
+    exportFidelity: exportFidelitySchema.optional(),
     training: z.object({
       dataset: z.string(),
       classCounts: z.record(z.string(), z.number().int().nonnegative()),

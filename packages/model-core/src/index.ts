@@ -7,8 +7,12 @@ export {
   type WeightSpec,
 } from './artifacts.ts'
 export {
+  type Estimate,
   type ExplainSpec,
+  type ExportFidelity,
+  estimateSchema,
   explainSchema,
+  exportFidelitySchema,
   InvalidModelCardError,
   type ModelCard,
   modelCardSchema,

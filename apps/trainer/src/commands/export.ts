@@ -3,19 +3,22 @@ import type { Quantization } from '@whisker/model-core'
 import { readGraph, readModelDir, writeModelDir } from '@whisker/model-core/training'
 import { Command, Option } from 'commander'
 import { readDataset } from '../data/dataset.ts'
+import { sampleByName } from '../data/split.ts'
 import { DEFAULTS } from '../paths.ts'
 import { createReporter } from '../report/reporter.ts'
 import { RUN_FILES, type RunRecord } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { selectBackend } from '../train/backend.ts'
-import { type CardBase, exportGraph } from '../train/export-graph.ts'
-import { ValidationSet } from '../train/validation-set.ts'
+import { type CardBase, cardFor, describeChange, exportGraph } from '../train/export-graph.ts'
+import { JUDGING_PHOTOS } from '../train/finish.ts'
+import { scoreProbabilities } from '../train/metrics.ts'
+import { PhotoSet } from '../train/photo-set.ts'
 import { QUANTIZATIONS } from './flags.ts'
 
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      "Re-export a finished run's float32 graph with another quantization, measured on its validation split.",
+      "Re-export a finished run's float32 graph with another quantization, judged against the float32 graph's answers.",
     )
     .requiredOption('--run <dir>', 'a run directory written by `whisker train`')
     .addOption(new Option('--quantize <kind>', 'weight quantization').choices(QUANTIZATIONS).default('auto'))
@@ -27,30 +30,59 @@ export function exportCommand(): Command {
       const record = await run.readRecord()
       const float32 = await readModelDir(run.file(RUN_FILES.float32))
       const { nodes, tensors } = readGraph(float32.modelJson, float32.weights)
-      const { val } = await run.readJson<{ val: string[] }>(RUN_FILES.split)
-      const wanted = new Set(val)
-      const dataset = await readDataset(validationRoot(record))
-      const files = dataset.files.filter((f) => wanted.has(f.name))
-      const validation = await ValidationSet.load(files, float32.card.labels, float32.card.input.resize)
-      const { version: _v, createdAt: _c, quantization: _q, metrics, ...base } = float32.card
-      const exported = await exportGraph(
+      const split = await run.readJson<{ train: string[]; val: string[] }>(RUN_FILES.split)
+      const named = (root: string, names: string[]) =>
+        readDataset(root).then((d) => {
+          const wanted = new Set(names)
+          return d.files.filter((f) => wanted.has(f.name))
+        })
+      const { labels, input } = float32.card
+      const seed = Number(record.options.seed ?? 0)
+      const judging = await PhotoSet.load(
+        sampleByName(await named(record.dataset.root, split.train), JUDGING_PHOTOS, seed),
+        labels,
+        input.resize,
+      )
+      const {
+        version: _v,
+        createdAt: _c,
+        quantization: _q,
+        metrics,
+        estimate,
+        exportFidelity: _f,
+        ...base
+      } = float32.card
+      const { served } = await exportGraph(
         nodes,
         tensors,
         base satisfies CardBase,
         flags.quantize,
-        validation,
+        judging,
         reporter,
-        metrics.valAccuracy,
       )
-      await writeModelDir(resolve(flags.out), { ...exported.graph, card: exported.card })
-      console.log(
-        [
-          `validation accuracy: ${(exported.metrics.accuracy * 100).toFixed(2)} % (float32 ${(metrics.valAccuracy * 100).toFixed(2)} %)`,
-          `validation log loss: ${exported.metrics.logLoss.toFixed(4)} (float32 ${metrics.valLogLoss.toFixed(4)})`,
-          `weights: ${exported.graph.weights.byteLength} bytes (${flags.quantize})`,
-          `model ${exported.card.version} written to ${resolve(flags.out)}`,
-        ].join('\n'),
-      )
+      const card = await cardFor(served.graph, base, flags.quantize, {
+        metrics,
+        estimate,
+        ...(flags.quantize === 'none' ? {} : { exportFidelity: { ...served.change } }),
+      })
+      await writeModelDir(resolve(flags.out), { ...served.graph, card })
+      const lines = [
+        `against float32 on ${judging.size} training photos: ${describeChange(served.change)}`,
+        `weights: ${served.graph.weights.byteLength} bytes (${flags.quantize})`,
+        `model ${card.version} written to ${resolve(flags.out)}`,
+      ]
+      if (split.val.length > 0) {
+        const sealed = await PhotoSet.load(
+          await named(validationRoot(record), split.val),
+          labels,
+          input.resize,
+        )
+        const scored = scoreProbabilities(await sealed.probabilities({ ...served.graph, card }), sealed.truth)
+        lines.unshift(
+          `on the run's ${scored.count} validation photos: accuracy ${(scored.accuracy * 100).toFixed(2)} %, log loss ${scored.logLoss.toFixed(4)}`,
+        )
+      }
+      console.log(lines.join('\n'))
     })
 }
 

@@ -26,4 +26,11 @@ export function fraction(value: string): number {
   return n
 }
 
+/** k of a k-fold cross-validation: one fold cannot leave any photo out. */
+export function atLeastTwo(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('expected an integer of at least 2')
+  return n
+}
+
 export const QUANTIZATIONS = ['none', 'float16', 'uint8', 'auto'] as const

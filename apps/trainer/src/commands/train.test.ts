@@ -19,7 +19,7 @@ describe('whisker train', () => {
   let trainedOut = ''
   let cacheDir = ''
 
-  it('trains on real photos and writes a graph model, its card and the split', async () => {
+  it('trains on real photos, cross-validated, and writes a graph model, its card with the estimate, and the split', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'whisker-train-')), 'model')
     trainedOut = out
     cacheDir = await mkdtemp(join(tmpdir(), 'whisker-cache-'))
@@ -34,32 +34,48 @@ describe('whisker train', () => {
       cacheDir,
     ]
     const { stdout, stderr } = await whisker('train', ...args, '--out', out)
-    expect(stderr).toMatch(/embeddings: 0 of 80 from cache/)
+    // Each photo and its mirror.
+    expect(stderr).toMatch(/embeddings: 0 of 160 from cache/)
 
-    expect(stdout).toMatch(/validation accuracy: \d+\.\d\d %/)
+    expect(stdout).toMatch(/expected on new photos: \d+\.\d % \(95 % interval \d+\.\d–\d+\.\d %\)/)
+    expect(stdout).toMatch(/5-fold cross-validation/)
     for (const file of ['model.json', 'weights.bin', 'card.json', 'split.json']) {
       expect(existsSync(join(out, file))).toBe(true)
     }
     const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
     expect(card.labels).toEqual(['cat', 'dog'])
     expect(card.input.shape).toEqual([224, 224, 3])
-    expect(card.metrics.valCount).toBe(16)
-    // 32 training photos per class on a frozen ImageNet backbone: far above chance, or something is broken.
-    expect(card.metrics.valAccuracy).toBeGreaterThanOrEqual(0.8)
+    const estimate = card.estimate!
+    expect(estimate).toMatchObject({ method: 'cross-validation', folds: 5, count: 80 })
+    // 24 training photos per class in each fold, on a frozen ImageNet backbone: far above chance.
+    expect(estimate.accuracy).toBeGreaterThanOrEqual(0.8)
+    expect(estimate.accuracyInterval[0]).toBeLessThan(estimate.accuracy)
+    expect(estimate.accuracyInterval[1]).toBeGreaterThan(estimate.accuracy)
+    expect(estimate.logLossInterval[0]).toBeLessThanOrEqual(estimate.logLoss)
+    expect(card.metrics).toEqual({
+      valAccuracy: estimate.accuracy,
+      valLogLoss: estimate.logLoss,
+      valCount: 80,
+    })
+    // auto quantization, judged on the answers: it must not have moved them beyond the budget.
+    expect(card.quantization).toBe('auto')
+    expect(card.exportFidelity!.agreement).toBeGreaterThanOrEqual(0.9975)
+    expect(Math.abs(card.exportFidelity!.meanLogOddsShift)).toBeLessThanOrEqual(0.1)
 
     const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8')) as {
       train: string[]
       val: string[]
     }
-    expect(split.train).toHaveLength(64)
-    expect(split.val.filter((name) => split.train.includes(name))).toEqual([])
+    // Every photo trains the served model: the folds, not a held-out share, made the choices.
+    expect(split.train).toHaveLength(80)
+    expect(split.val).toEqual([])
   })
 
   it('reuses cached embeddings on a second run with other head settings', async () => {
     const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
     const args = ['--data', DEFAULTS.data, '--limit-per-class', '40', '--epochs', '5', '--hidden', '0']
     const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir, '--out', out)
-    expect(stderr).toMatch(/embeddings: 80 of 80 from cache/)
+    expect(stderr).toMatch(/embeddings: 160 of 160 from cache/)
     // The first run's auto-quantization choice is remembered beside the embeddings and tried first.
     expect(readdirSync(join(cacheDir, 'quantization-choices'))).toEqual([
       'transfer-mobilenet_v2_0.35-center-crop-224-bilinear-g1.json',
@@ -72,12 +88,12 @@ describe('whisker train', () => {
     const common = ['--quantize', 'float16', '--cache-dir', cacheDir, '--out', out]
     const first = await whisker('train', ...args, ...common)
     expect(first.stderr).toMatch(/"stage":"embed view 2"/)
-    // 16 training photos (cached by the first test) + 32 new views, and 4 validation photos.
-    expect(first.stderr).toMatch(/embeddings: 20 of 52 from cache/)
+    // 20 photos and their mirrors (cached by the first test) + 40 new views.
+    expect(first.stderr).toMatch(/embeddings: 40 of 80 from cache/)
     const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
-    expect(card.training.trainCount).toBe(16)
+    expect(card.training.trainCount).toBe(20)
     const second = await whisker('train', ...args, ...common)
-    expect(second.stderr).toMatch(/embeddings: 52 of 52 from cache/)
+    expect(second.stderr).toMatch(/embeddings: 80 of 80 from cache/)
   })
 
   it('with --fine-tune, also trains the backbone’s top layers and exports the fine-tuned network', async () => {
@@ -100,7 +116,7 @@ describe('whisker train', () => {
     expect((failure as { stderr: string }).stderr).toMatch(/11.*20.*\[INVALID_FINE_TUNE_DEPTH\]/)
   })
 
-  it('keeps a run directory with history, split, float32 graph, exported model and validation predictions', async () => {
+  it('keeps a run directory with history, split, float32 graph, exported model and out-of-fold predictions', async () => {
     const [id] = readdirSync(RUNS).sort()
     const runDir = join(RUNS, id!)
     for (const file of [
@@ -114,14 +130,15 @@ describe('whisker train', () => {
       expect(existsSync(join(runDir, file))).toBe(true)
     }
     const record = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'))
-    expect(record).toMatchObject({ status: 'done', dataset: { labels: ['cat', 'dog'], train: 64, val: 16 } })
+    expect(record).toMatchObject({ status: 'done', dataset: { labels: ['cat', 'dog'], train: 80, val: 0 } })
     const float32 = parseModelCard(JSON.parse(await readFile(join(runDir, 'float32', 'card.json'), 'utf8')))
     expect(float32.quantization).toBe('none')
     const predictions = JSON.parse(await readFile(join(runDir, 'predictions.json'), 'utf8')) as unknown[]
-    expect(predictions).toHaveLength(16)
+    // Each photo's answer from the fold model that never saw it.
+    expect(predictions).toHaveLength(80)
   })
 
-  it('re-exports a finished run with another quantization, measured again on its validation split', async () => {
+  it('re-exports a finished run with another quantization, judged against its float32 answers', async () => {
     const [id] = readdirSync(RUNS).sort()
     const out = await mkdtemp(join(tmpdir(), 'whisker-export-'))
     const { stdout } = await whisker(
@@ -133,12 +150,54 @@ describe('whisker train', () => {
       '--out',
       out,
     )
-    expect(stdout).toMatch(/validation accuracy: \d+\.\d\d % \(float32 \d+\.\d\d %\)/)
+    expect(stdout).toMatch(/against float32 on 80 training photos: same top class for \d+\.\d %/)
     const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
     const trained = parseModelCard(JSON.parse(await readFile(join(trainedOut, 'card.json'), 'utf8')))
     expect(card.quantization).toBe('float16')
     expect(card.version).not.toBe(trained.version)
-    expect(card.metrics.valCount).toBe(16)
+    // The estimate describes the recipe, cross-validated; the export's own change is measured anew.
+    expect(card.estimate).toEqual(trained.estimate)
+    expect(card.exportFidelity!.count).toBe(80)
+  })
+
+  it('with --val-split, seals that share before any choice and reports the served model’s figure on it', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--data', DEFAULTS.data, '--limit-per-class', '20', '--epochs', '5', '--val-split', '0.2']
+    const { stdout } = await whisker(
+      'train',
+      ...args,
+      '--quantize',
+      'float16',
+      '--cache-dir',
+      cacheDir,
+      '--out',
+      out,
+    )
+    expect(stdout).toMatch(/photos sealed before any choice/)
+    const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
+    expect(card.estimate).toMatchObject({ method: 'holdout', count: 8 })
+    expect(card.training.trainCount).toBe(32)
+    const split = JSON.parse(await readFile(join(out, 'split.json'), 'utf8')) as {
+      train: string[]
+      val: string[]
+    }
+    expect(split.val).toHaveLength(8)
+    expect(split.val.filter((name) => split.train.includes(name))).toEqual([])
+  })
+
+  it('refuses more folds than a class has photos, saying what to do', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const failure = await whisker(
+      'train',
+      '--limit-per-class',
+      '3',
+      '--out',
+      out,
+      '--cache-dir',
+      cacheDir,
+    ).catch((e: { stderr: string; code: number }) => e)
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(/cannot fill 5 folds.*\[TOO_FEW_PHOTOS\]/)
   })
 
   it('leaves an existing model alone with --if-missing', async () => {
@@ -151,6 +210,7 @@ describe('whisker train', () => {
     [['--val-split', '1.5'], /--val-split.*between 0 and 1/],
     [['--backend', 'tpu'], /--backend.*Allowed choices/],
     [['--quantize', 'int4'], /--quantize.*Allowed choices/],
+    [['--folds', '1'], /--folds.*at least 2/],
   ])('rejects bad flags %j with a clear message', async (flags, message) => {
     await expect(whisker('train', ...flags)).rejects.toMatchObject({
       code: 1,

@@ -17,12 +17,15 @@ import {
   ARCH_DEFAULTS,
   ARCHITECTURES,
   type Architecture,
+  DEFAULT_FOLDS,
   type TrainContext,
   type TrainOptions,
 } from '../train/options.ts'
 import { trainSeedCnn } from '../train/train-seed-cnn.ts'
 import { trainTransfer } from '../train/train-transfer.ts'
-import { fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
+import { formatEstimate } from '../train/estimate.ts'
+import { describeChange } from '../train/export-graph.ts'
+import { atLeastTwo, fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
 
 export function trainCommand(): Command {
   return new Command('train')
@@ -41,7 +44,10 @@ export function trainCommand(): Command {
         .default('transfer'),
     )
     .addOption(
-      new Option('--preset <name>', 'fast: MobileNetV2 α0.35, edge latency first; accurate: MobileNet v1 1.0')
+      new Option(
+        '--preset <name>',
+        'fast: MobileNetV2 α0.35, edge latency first; accurate: MobileNetV2 1.0, each photo answered with its mirror',
+      )
         .choices(Object.keys(PRESETS))
         .default('fast'),
     )
@@ -51,7 +57,17 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn 30)', positiveInt)
     .option('--batch-size <n>', 'training batch size', positiveInt, 32)
     .option('--lr <x>', 'learning rate (default: transfer 0.001 Adam, seed-cnn 0.01 SGD)', positiveNumber)
-    .option('--val-split <fraction>', 'share of photos held out for validation', fraction, 0.2)
+    .option(
+      '--val-split <fraction>',
+      'share of photos sealed before any choice and measured on (default: transfer 0, cross-validating every photo; seed-cnn 0.2, its validation)',
+      fraction,
+    )
+    .option(
+      '--folds <k>',
+      'cross-validation folds that make the choices and the estimate (transfer)',
+      atLeastTwo,
+      DEFAULT_FOLDS,
+    )
     .addOption(
       new Option(
         '--augment <preset>',
@@ -59,7 +75,13 @@ export function trainCommand(): Command {
       ).choices(AUGMENT_NAMES),
     )
     .option('--image-size <n>', 'input size in pixels (seed-cnn; transfer takes its backbone’s)', positiveInt)
-    .option('--hidden <n>', 'hidden units in the head (0 = logistic regression)', nonNegativeInt, 64)
+    .option(
+      '--hidden <n>',
+      'hidden units in the head (default: the preset’s; 0 = logistic regression)',
+      nonNegativeInt,
+    )
+    .option('--flip-tta', 'answer each photo together with its mirror (default: the preset’s)')
+    .option('--no-flip-tta', 'answer each photo once')
     .option('--fine-tune <layers>', 'after the head, also train the backbone’s top n layers', positiveInt)
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', positiveInt, 4)
     .option('--fine-tune-lr <x>', 'fine-tuning learning rate (default: a tenth of --lr)', positiveNumber)
@@ -101,14 +123,16 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     valData: flags.valData === undefined ? undefined : resolve(flags.valData),
     out,
     backbone: flags.backbone ?? PRESETS[flags.preset].backbone,
+    flipTta: flags.flipTta ?? PRESETS[flags.preset].flipTta,
     modelsDir: flags.models,
     backend: flags.backend,
     epochs: flags.epochs ?? defaults.epochs,
     batchSize: flags.batchSize,
     learningRate,
-    valSplit: flags.valSplit,
+    valSplit: flags.valSplit ?? (flags.valData === undefined ? defaults.valSplit : 0),
+    folds: flags.folds,
     seed: flags.seed,
-    hidden: flags.hidden,
+    hidden: flags.hidden ?? PRESETS[flags.preset].hidden,
     limitPerClass: flags.limitPerClass,
     quantization: flags.quantize,
     augment: flags.augment ?? defaults.augment,
@@ -171,8 +195,26 @@ async function train(run: RunDir, options: TrainOptions, resume: boolean) {
     const { metrics, float32, card } = summary
     console.log(
       [
-        `validation accuracy: ${percent(metrics.accuracy)} (${Math.round(metrics.accuracy * metrics.count)}/${metrics.count}); float32 ${percent(float32.accuracy)}`,
-        `validation log loss: ${metrics.logLoss.toFixed(4)}; float32 ${float32.logLoss.toFixed(4)}`,
+        ...(card.estimate
+          ? [`expected on new photos: ${formatEstimate(card.estimate)}`, `  how: ${card.estimate.how}`]
+          : []),
+        ...(metrics && float32 && !card.estimate
+          ? [
+              `validation accuracy: ${percent(metrics.accuracy)} (${Math.round(metrics.accuracy * metrics.count)}/${metrics.count}); float32 ${percent(float32.accuracy)}`,
+              `validation log loss: ${metrics.logLoss.toFixed(4)}; float32 ${float32.logLoss.toFixed(4)}`,
+              '  (epochs and temperature were chosen on these photos: new photos may score lower)',
+            ]
+          : []),
+        ...(metrics && float32 && card.estimate
+          ? [
+              `float32 graph on the same photos: ${percent(float32.accuracy)}, log loss ${float32.logLoss.toFixed(4)}`,
+            ]
+          : []),
+        ...(card.exportFidelity
+          ? [
+              `served graph (${card.quantization}) against float32 on ${card.exportFidelity.count} training photos: ${describeChange(card.exportFidelity)}`,
+            ]
+          : []),
         `model ${card.version} (${card.quantization}) written to ${options.out}`,
         `run: ${run.path}`,
         `report: ${report}`,
@@ -200,7 +242,16 @@ function rejectConflicts(flags: TrainFlags, given: (name: string) => boolean): v
     )
   }
   if (flags.arch !== 'seed-cnn') return
-  const transferOnly = ['backbone', 'preset', 'hidden', 'fineTune', 'fineTuneEpochs', 'fineTuneLr']
+  const transferOnly = [
+    'backbone',
+    'preset',
+    'hidden',
+    'flipTta',
+    'fineTune',
+    'fineTuneEpochs',
+    'fineTuneLr',
+    'folds',
+  ]
     .filter(given)
     .map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
   if (transferOnly.length > 0) {
@@ -226,11 +277,16 @@ class NothingToResumeError extends Error {
 
 const percent = (v: number) => `${(v * 100).toFixed(2)} %`
 
-/** Named starting points; every flag still overrides what a preset chooses. */
+/**
+ * Named starting points; every flag still overrides what a preset chooses. Chosen by 5-fold cross-validation
+ * on ../shared's 3,000 photos (docs/benchmarks.md): a logistic head beat 64 hidden units on every backbone,
+ * and training on mirrored views helped both; answering with the mirror too doubles the backbone's work, so
+ * only the accurate preset, with a latency budget of 40 ms, does it.
+ */
 export const PRESETS = {
-  fast: { backbone: DEFAULT_BACKBONE },
-  accurate: { backbone: 'mobilenet_v1_1.0_pw12' },
-} as const satisfies Record<string, { backbone: BackboneName }>
+  fast: { backbone: DEFAULT_BACKBONE, hidden: 0, flipTta: false },
+  accurate: { backbone: 'mobilenet_v2_1.0', hidden: 0, flipTta: true },
+} as const satisfies Record<string, { backbone: BackboneName; hidden: number; flipTta: boolean }>
 
 export interface TrainFlags {
   data: string
@@ -245,10 +301,12 @@ export interface TrainFlags {
   epochs?: number
   batchSize: number
   lr?: number
-  valSplit: number
+  valSplit?: number
+  folds: number
   augment?: AugmentName
   imageSize?: number
-  hidden: number
+  hidden?: number
+  flipTta?: boolean
   fineTune?: number
   fineTuneEpochs: number
   fineTuneLr?: number

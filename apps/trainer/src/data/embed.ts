@@ -30,6 +30,11 @@ export interface AugmentedView {
 export interface EmbedOptions {
   policy: ResizePolicy
   augment?: AugmentedView
+  /**
+   * Embed the (augmented) photo mirrored left–right: the second half of flip test-time augmentation, which
+   * the exported graph computes too, so the head learns on what the served model averages.
+   */
+  mirror?: boolean
   batchSize: number
   cache: EmbeddingCache
   /** Checked between batches: a Ctrl-C stops here, with every finished embedding already cached. */
@@ -65,7 +70,7 @@ export async function embedFiles(
       try {
         const bytes = await readFile(file.path)
         const photo = contentHash(bytes)
-        const hash = cacheKey(photo, options.augment)
+        const hash = cacheKey(photo, options.augment, options.mirror)
         const cached = await options.cache.get(hash)
         if (cached) cacheHits++
         else {
@@ -81,8 +86,11 @@ export async function embedFiles(
     }
     if (pending.length > 0) {
       const inputs = pixels.subarray(0, pending.length * inputLength)
+      const viewed = options.augment
+        ? augmented(inputs, options.policy.size, pending, options.augment)
+        : inputs
       const embedded = await embedder.embed(
-        options.augment ? augmented(inputs, options.policy.size, pending, options.augment) : inputs,
+        options.mirror ? mirrored(viewed, options.policy.size, pending.length) : viewed,
         pending.length,
       )
       for (const [i, { hash, row }] of pending.entries()) {
@@ -100,9 +108,26 @@ export async function embedFiles(
   return { files: kept, embeddings, unreadable, cacheHits }
 }
 
-/** A view is its own cache entry: the photo's content, the preset, the seed and the view number. */
-function cacheKey(photoHash: string, augment: AugmentedView | undefined): string {
-  return augment ? `${photoHash}-${augment.preset}-${augment.seed}-${augment.view}` : photoHash
+/** A view is its own cache entry: the photo's content, the preset, the seed, the view number, the mirror. */
+function cacheKey(photoHash: string, augment: AugmentedView | undefined, mirror = false): string {
+  const key = augment ? `${photoHash}-${augment.preset}-${augment.seed}-${augment.view}` : photoHash
+  return mirror ? `${key}-mirror` : key
+}
+
+/** Model inputs (NHWC, back to back) mirrored left–right. */
+function mirrored(pixels: Float32Array, size: number, count: number): Float32Array {
+  const out = new Float32Array(count * size * size * 3)
+  for (let row = 0; row < count * size; row++) {
+    const line = row * size * 3
+    for (let x = 0; x < size; x++) {
+      const from = line + x * 3
+      const to = line + (size - 1 - x) * 3
+      out[to] = pixels[from]!
+      out[to + 1] = pixels[from + 1]!
+      out[to + 2] = pixels[from + 2]!
+    }
+  }
+  return out
 }
 
 function augmented(

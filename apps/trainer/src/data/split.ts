@@ -24,8 +24,21 @@ export function limitPerClass(split: Split, perClass: number, valFraction: numbe
       return seen[f.label]! <= n
     })
   }
-  const valPerClass = Math.max(1, Math.round(perClass * valFraction))
+  // A share of 0 (cross-validation, nothing sealed) keeps nothing aside; any other share keeps at least one.
+  const valPerClass = valFraction === 0 ? 0 : Math.max(1, Math.round(perClass * valFraction))
   return { train: take(split.train, perClass - valPerClass), val: take(split.val, valPerClass) }
+}
+
+/**
+ * Up to `count` of the files, the same ones for the same names and seed whatever order they come in,
+ * with the classes mixed as they are in the folder.
+ */
+export function sampleByName<T extends { name: string }>(
+  files: readonly T[],
+  count: number,
+  seed: number,
+): T[] {
+  return [...files].sort((a, b) => hashName(a.name, seed) - hashName(b.name, seed)).slice(0, count)
 }
 
 /** FNV-1a over the name, then a murmur3 finaliser so nearby names land far apart. */

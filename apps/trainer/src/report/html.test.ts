@@ -107,7 +107,8 @@ describe('renderReport and writeReport', () => {
       card.version,
       card.quantization,
       `temperature ${card.calibration!.temperature.toFixed(3)}`,
-      `on ${card.metrics.valCount} validation photos`,
+      `on ${card.estimate!.count} photos`,
+      card.estimate!.how,
       'Grad-CAM from Conv_1 (7 × 7) to head_output/logits',
     ]) {
       expect(model).toContain(text)
@@ -116,7 +117,9 @@ describe('renderReport and writeReport', () => {
 
   it('summarises the dataset, listing skipped files with their reasons, escaped', () => {
     const dataset = section(html, 'dataset')
-    expect(dataset).toMatch(/<td>cat<\/td><td class="num">1500<\/td><td class="num">32<\/td>/)
+    expect(dataset).toContain(
+      `<td>cat</td><td class="num">1500</td><td class="num">${card.training.classCounts.cat}</td>`,
+    )
     expect(dataset).toContain('2 skipped files')
     expect(dataset).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt;.txt</td><td>not an image file</td>')
     expect(dataset).toContain('<td>cat.999.jpg</td><td>CORRUPT_IMAGE: truncated JPEG</td>')

@@ -7,6 +7,8 @@ import { writeAtomically } from '../eval/write-atomically.ts'
 import { type EpochRecord, RUN_FILES, type RunRecord, type ValidationPrediction } from '../run/records.ts'
 import { bestEpoch, confusionSpec, curveSpec, renderSvg, rocSpec } from './charts.ts'
 import { type MistakeExplainer, openMistakeExplainer } from './explain.ts'
+import { formatEstimate } from '../train/estimate.ts'
+import { describeChange } from '../train/export-graph.ts'
 
 export interface ReportInput {
   run: RunRecord
@@ -126,11 +128,22 @@ ${optionsSection(run)}
 function tiles(card: ModelCard, evaluation: Evaluation | undefined): string {
   const tile = (label: string, value: string) =>
     `<div class="tile"><div class="value">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`
-  return `<section class="tiles">
+  const estimate = card.estimate
+  if (!estimate) {
+    return `<section class="tiles">
 ${tile('validation accuracy', percent(card.metrics.valAccuracy))}
 ${tile('validation log loss', card.metrics.valLogLoss.toFixed(4))}
 ${tile('ROC AUC', evaluation?.rocAuc != null ? evaluation.rocAuc.toFixed(4) : '–')}
 ${tile('validation photos', String(card.metrics.valCount))}
+</section>`
+  }
+  const [low, high] = estimate.accuracyInterval
+  const [lossLow, lossHigh] = estimate.logLossInterval
+  return `<section class="tiles">
+${tile(`expected accuracy (95 %: ${percent(low)}–${percent(high)})`, percent(estimate.accuracy))}
+${tile(`expected log loss (95 %: ${lossLow.toFixed(3)}–${lossHigh.toFixed(3)})`, estimate.logLoss.toFixed(4))}
+${tile('ROC AUC', evaluation?.rocAuc != null ? evaluation.rocAuc.toFixed(4) : '–')}
+${tile(estimate.method === 'cross-validation' ? `photos, ${estimate.folds}-fold cross-validated` : 'sealed photos', String(estimate.count))}
 </section>`
 }
 
@@ -157,9 +170,17 @@ function modelSection(card: ModelCard): string {
         ? `${METHOD_NAMES[card.explain.method] ?? card.explain.method} from ${card.explain.featureNode} (${card.explain.grid.join(' × ')}) to ${card.explain.scoreNode}`
         : 'not recorded in the card',
     ],
+    card.estimate
+      ? ['expected on new photos', `${formatEstimate(card.estimate)}: ${card.estimate.how}`]
+      : [
+          'metrics',
+          `accuracy ${percent(card.metrics.valAccuracy)}, log loss ${card.metrics.valLogLoss.toFixed(4)} on ${card.metrics.valCount} validation photos that also chose the epochs and temperature (exported graph)`,
+        ],
     [
-      'metrics',
-      `accuracy ${percent(card.metrics.valAccuracy)}, log loss ${card.metrics.valLogLoss.toFixed(4)} on ${card.metrics.valCount} validation photos (exported graph)`,
+      'served against float32',
+      card.exportFidelity
+        ? `${describeChange(card.exportFidelity)}, on ${card.exportFidelity.count} training photos`
+        : 'the float32 graph itself',
     ],
     [
       'training',

@@ -33,8 +33,8 @@ export interface FitOptions {
   learningRate: number
   /** Stop after this many epochs without a better validation loss; the best epoch's weights are kept. */
   patience: number
-  /** Halve the learning rate after this many epochs without improvement. */
-  plateau: number
+  /** Halve the learning rate after this many epochs without improvement; absent: a constant rate. */
+  plateau?: number
   seed: number
   stop: StopSignal
   resumeFrom?: HeadCheckpoint
@@ -50,21 +50,25 @@ export interface FitResult {
 /**
  * Trains the head on cached embeddings with Adam, one epoch at a time so that shuffling is seeded
  * (reproducible runs), the learning rate can drop on a plateau, a checkpoint is written after every
- * epoch, and Ctrl-C stops cleanly between epochs. The best epoch's weights are restored at the end.
+ * epoch, and Ctrl-C stops cleanly between epochs. With `val`, the best epoch's weights are restored at the
+ * end; without, it trains exactly `epochs` epochs and keeps the last (a refit whose length was chosen
+ * elsewhere, e.g. by cross-validation).
  */
 export async function fitHead(
   train: HeadData,
-  val: HeadData,
+  val: HeadData | undefined,
   dim: number,
   options: FitOptions,
 ): Promise<FitResult> {
   const head = buildHead(dim, { ...options.head, seed: options.seed })
   const classes = options.head.classes
   const rows = train.y.length
-  const [vx, vy] = tf.tidy(() => [
-    tf.tensor2d(val.x, [val.y.length, dim]),
-    tf.oneHot(tf.tensor1d(val.y, 'int32'), classes),
-  ])
+  const validation = val
+    ? tf.tidy(() => [
+        tf.tensor2d(val.x, [val.y.length, dim]),
+        tf.oneHot(tf.tensor1d(val.y, 'int32'), classes),
+      ])
+    : undefined
   const resumed = options.resumeFrom
   let learningRate = resumed?.learningRate ?? options.learningRate
   const history: EpochRecord[] = [...(resumed?.history ?? [])]
@@ -103,7 +107,7 @@ export async function fitHead(
       epochs: 1,
       batchSize: options.batchSize,
       shuffle: false,
-      validationData: [vx!, vy!],
+      validationData: validation ? [validation[0]!, validation[1]!] : undefined,
       verbose: 0,
     })
     tf.dispose([xs!, ys!])
@@ -111,18 +115,19 @@ export async function fitHead(
       epoch: epoch + 1,
       loss: last(fitted.history.loss),
       acc: last(fitted.history.acc),
-      val_loss: last(fitted.history.val_loss),
-      val_acc: last(fitted.history.val_acc),
+      // Without validation the training loss stands in, so records keep one shape.
+      val_loss: last(fitted.history.val_loss ?? fitted.history.loss),
+      val_acc: last(fitted.history.val_acc ?? fitted.history.acc),
       lr: learningRate,
       seconds: (performance.now() - started) / 1000,
     }
     history.push(record)
-    if (record.val_loss < best.loss - 1e-4) {
+    if (!validation || record.val_loss < best.loss - 1e-4) {
       tf.dispose(best.weights)
       best = { loss: record.val_loss, epoch, weights: head.getWeights().map((w) => w.clone()) }
       sinceBest = 0
     } else sinceBest++
-    if (sinceBest > 0 && sinceBest % options.plateau === 0) {
+    if (options.plateau && sinceBest > 0 && sinceBest % options.plateau === 0) {
       learningRate /= 2
       compile()
     }
@@ -136,7 +141,7 @@ export async function fitHead(
     if (sinceBest >= options.patience) break
   }
   head.setWeights(best.weights)
-  tf.dispose([vx!, vy!, ...best.weights])
+  tf.dispose([...(validation ?? []), ...best.weights])
   return { head, history, bestEpoch: best.epoch }
 }
 

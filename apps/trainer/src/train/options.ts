@@ -22,7 +22,19 @@ export interface TrainOptions {
   epochs: number
   batchSize: number
   learningRate: number
+  /**
+   * Share of `data` sealed before any choice: the served model is measured on it and never learns from it.
+   * 0 (the transfer default): every photo trains the served model, and the estimate is cross-validated.
+   * For the seed CNN, the validation share its epochs and temperature are chosen on.
+   */
   valSplit: number
+  /**
+   * Transfer only: flip test-time augmentation in the exported graph — each photo is answered together
+   * with its mirror (twice the backbone's work per photo).
+   */
+  flipTta: boolean
+  /** Transfer only: k of the k-fold cross-validation that makes the run's choices and its estimate. */
+  folds: number
   seed: number
   /** Transfer only: hidden units in the head (0 = logistic regression). */
   hidden: number
@@ -45,10 +57,16 @@ export interface FineTuneSettings {
 
 /** Per-architecture defaults where one number does not suit both. */
 export const ARCH_DEFAULTS = {
-  transfer: { epochs: 60, learningRate: 1e-3, augment: 'none' },
+  transfer: { epochs: 60, learningRate: 1e-3, augment: 'none', valSplit: 0 },
   // The tutorial's SGD rate; 30 epochs of 2,400 photos is about 45 min on two cores with wasm.
-  'seed-cnn': { epochs: 30, learningRate: 0.01, augment: 'seed' },
-} as const satisfies Record<Architecture, { epochs: number; learningRate: number; augment: AugmentName }>
+  'seed-cnn': { epochs: 30, learningRate: 0.01, augment: 'seed', valSplit: 0.2 },
+} as const satisfies Record<
+  Architecture,
+  { epochs: number; learningRate: number; augment: AugmentName; valSplit: number }
+>
+
+/** Five folds: each model learns from 60 % of the photos (see crossValidateHead), each fold is 20 %. */
+export const DEFAULT_FOLDS = 5
 
 /** What a trainer reports to and writes into, shared by every architecture. */
 export interface TrainContext {

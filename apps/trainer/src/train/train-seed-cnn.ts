@@ -6,6 +6,7 @@ import { createAugmenter } from '../augment/augmenter.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
+import { fitTemperature } from './calibrate.ts'
 import { finishTraining, type TrainSummary } from './finish.ts'
 import { fitNetwork } from './fit-network.ts'
 import type { TrainContext, TrainOptions } from './options.ts'
@@ -87,7 +88,8 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
       architecture: { kind: 'seed-cnn', head: 'flatten → dense(64, relu) → dropout → dense(softmax)' },
       policy,
       normalization: SEED_CNN_INPUT.normalization,
-      valProbabilities: fit.valProbabilities,
+      temperature: fitTemperature(fit.valProbabilities, Array.from(labelsOf(val.set))),
+      calibratedOn: 'validation split',
       featureShape: featureMapShape(model),
       memoryKey: `seed-cnn-${policy.size}`,
       epochs: fit.history.length,
@@ -97,6 +99,7 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
       labels,
       train: train.set.files,
       val: val.set.files,
+      valRole: 'validation',
       run,
       reporter,
       backend: backend.backend,

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs'
-import * as tf from '@tensorflow/tfjs-core'
+import { readFile } from 'node:fs/promises'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import {
   assembleTransferModel,
@@ -10,16 +9,21 @@ import {
   loadBackbone,
   splitBackbone,
 } from '@whisker/model-core/training'
-import type { ResizePolicy } from '@whisker/preprocess'
+import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
+import { decodeImage } from '@whisker/preprocess/node'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, type EmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
+import type { Reporter } from '../report/reporter.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
+import { fitTemperature } from './calibrate.ts'
+import { crossValidateHead, type PhotoViews, rowsOf } from './cross-validate.ts'
+import { estimateFrom, formatEstimate } from './estimate.ts'
 import { fineTunedProbabilities, fineTuneTop } from './fine-tune.ts'
 import { finishTraining, type TrainSummary } from './finish.ts'
-import { fitHead, type HeadCheckpoint } from './fit-head.ts'
+import { fitHead } from './fit-head.ts'
 import type { FineTuneSettings, TrainContext, TrainOptions } from './options.ts'
 import { announceBackend, prepareData, recordData } from './prepare.ts'
 
@@ -32,7 +36,6 @@ const EMBED_BATCH = 32
 const AUGMENTED_VIEWS = 2
 /** Bump when the exporter's numerics change, to invalidate cached embeddings. */
 const EMBEDDING_GRAPH_REVISION = 'g1'
-export const CHECKPOINT_FILE = 'checkpoint.json'
 
 export class ImageSizeMismatchError extends Error {
   readonly code = 'IMAGE_SIZE_MISMATCH'
@@ -42,7 +45,12 @@ export class ImageSizeMismatchError extends Error {
   }
 }
 
-/** Photos → frozen backbone embeddings → trained, calibrated head → exported, evaluated graph model. */
+/**
+ * Photos → frozen backbone embeddings (each photo, its mirror, and augmented views) → a head recipe
+ * cross-validated on them (every choice made inside the folds) → the head refit on every photo →
+ * exported, quantized graph. The card's estimate is the cross-validated figure, or — with --val-data or
+ * --val-split — the served graph's figure on those sealed photos.
+ */
 export async function trainTransfer(options: TrainOptions, context: TrainContext): Promise<TrainSummary> {
   const { reporter, run, stop } = context
   const started = performance.now()
@@ -56,48 +64,83 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
     throw new ImageSizeMismatchError(backbone.spec.name, size, options.imageSize)
   }
   const policy: ResizePolicy = { mode: 'center-crop', size, filter: 'bilinear' }
-  const embedded = await embedSplit(backbone, policy, prepared.split, options, context)
-  const { train, photos, val, unreadable, dim } = embedded
-  await recordData(run, backend, prepared, { train: photos, val: val.files, unreadable }, options)
+  const embedded = await embedTraining(backbone, policy, prepared.split.train, options, context)
+  const { photos, unreadable } = embedded
+  const sealed = await readableOnly(prepared.split.val, policy, reporter)
+  await recordData(
+    run,
+    backend,
+    prepared,
+    { train: photos, val: sealed.files, unreadable: [...unreadable, ...sealed.unreadable] },
+    options,
+  )
 
   const labelIndex = (f: LabelledFile) => prepared.labels.indexOf(f.label)
-  const epochProgress = reporter.stage('train head', options.epochs)
-  const fit = await fitHead(
-    { x: train.embeddings, y: Int32Array.from(train.files, labelIndex) },
-    { x: val.embeddings, y: Int32Array.from(val.files, labelIndex) },
-    dim,
-    {
-      head: { hidden: options.hidden, dropout: 0.4, l2: 1e-3, classes: prepared.labels.length },
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
-      patience: 10,
-      plateau: 4,
-      seed: options.seed,
-      stop,
-      resumeFrom: context.resume ? await readCheckpoint(run) : undefined,
-      onEpoch: async (record, checkpoint) => {
-        epochProgress(record.epoch, { loss: record.loss, val_loss: record.val_loss, val_acc: record.val_acc })
-        await run.writeHistory(checkpoint.history)
-        await run.writeJson(CHECKPOINT_FILE, checkpoint)
-      },
+  const data: PhotoViews = {
+    dim: embedded.dim,
+    views: embedded.views,
+    servedViews: options.flipTta ? 2 : 1,
+    y: Int32Array.from(photos, labelIndex),
+  }
+  const recipe = {
+    head: { hidden: options.hidden, dropout: 0.4, l2: 1e-3, classes: prepared.labels.length },
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    patience: 10,
+  }
+  const folds = reporter.stage(`cross-validate (${options.folds} folds)`, options.folds)
+  const cv = await crossValidateHead(data, photos, {
+    folds: options.folds,
+    seed: options.seed,
+    fit: recipe,
+    stop,
+    onFold: (fold, history) => {
+      const best = history.reduce((a, b) => (b.val_loss < a.val_loss ? b : a))
+      folds(fold + 1, { val_loss: best.val_loss, val_acc: best.val_acc })
     },
+  })
+  const estimate = estimateFrom(
+    cv.calibratedOutOfFold,
+    Array.from(data.y),
+    'cross-validation',
+    `${options.folds}-fold cross-validation: each photo answered by a model that was trained, stopped and ` +
+      `calibrated without it${options.fineTune ? ' (the head before fine-tuning)' : ''}; then refit on all ${photos.length} photos`,
+    options.folds,
   )
-  epochProgress(options.epochs)
-  reporter.info(`head: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
-  // The float32 head on the validation embeddings computes what the float32 graph would.
-  let valProbabilities = headProbabilities(fit.head, val.embeddings, dim)
+  reporter.info(
+    `cross-validated estimate: ${formatEstimate(estimate)}; best epochs ${cv.bestEpochs.join(', ')}`,
+  )
+
+  const refit = reporter.stage('refit head on every photo', cv.epochs)
+  const fit = await fitHead(rowsOf(data, allPhotos(photos), data.views.length), undefined, data.dim, {
+    ...recipe,
+    epochs: cv.epochs,
+    seed: options.seed,
+    stop,
+    onEpoch: async (record, checkpoint) => {
+      refit(record.epoch, { loss: record.loss })
+      await run.writeHistory(checkpoint.history)
+    },
+  })
+  refit(cv.epochs)
+  let temperature = cv.temperature
+  let calibratedOn = `out-of-fold predictions of ${photos.length} photos`
   if (options.fineTune) {
-    const labelled = { train: photos, val: val.files, labelIndex }
-    valProbabilities = await fineTune(
+    // Watched and calibrated on the first fold: training photos, never the sealed ones.
+    const watch = photos.filter((_, i) => cv.assignment[i] === 0)
+    const rest = photos.filter((_, i) => cv.assignment[i] !== 0)
+    const tuned = await fineTune(
       backbone,
       fit.head,
       policy,
-      labelled,
+      { train: rest, val: watch, labelIndex },
       options,
       options.fineTune,
       context,
     )
+    temperature = fitTemperature(tuned, watch.map(labelIndex))
+    calibratedOn = `the fine-tuned network on ${watch.length} training photos it was not tuned on`
   }
 
   return finishTraining(
@@ -110,16 +153,20 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
       },
       policy,
       normalization: backbone.spec.normalization,
-      valProbabilities,
+      mirrorViews: options.flipTta,
+      temperature,
+      calibratedOn,
+      crossValidated: { estimate, probabilities: cv.calibratedOutOfFold },
       featureShape: backbone.model.outputs[0]!.shape,
       memoryKey: `transfer-${embeddingNamespace(backbone.spec.name, policy)}`,
-      epochs: fit.history.length,
+      epochs: cv.epochs,
     },
     {
       options,
       labels: prepared.labels,
       train: photos,
-      val: val.files,
+      val: sealed.files,
+      valRole: 'sealed',
       run,
       reporter,
       backend: backend.backend,
@@ -128,9 +175,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   )
 }
 
-async function readCheckpoint(run: RunDir): Promise<HeadCheckpoint | undefined> {
-  return existsSync(run.file(CHECKPOINT_FILE)) ? run.readJson<HeadCheckpoint>(CHECKPOINT_FILE) : undefined
-}
+const allPhotos = (files: readonly unknown[]) => Array.from(files, (_, i) => i)
 
 /**
  * Trains the backbone's top layers together with the fitted head on trunk features (the frozen trunk runs
@@ -157,7 +202,7 @@ async function fineTune(
     features: set.embeddings,
     y: Int32Array.from(set.files, photos.labelIndex),
   })
-  const train = asFeatures((await withViews(embed, photos.train, options, 'trunk')).all)
+  const train = asFeatures(concatenate((await withViews(embed, photos.train, options, 'trunk')).sets))
   const val = asFeatures(await embed(photos.val, 'trunk val'))
   trunk.dispose()
   const progress = reporter.stage('fine-tune', tune.epochs)
@@ -187,11 +232,15 @@ async function fineTune(
   return fineTunedProbabilities({ split, head }, val)
 }
 
-/** Embeds both sides of the split through the frozen backbone, from and into the embedding cache. */
-async function embedSplit(
+/**
+ * Embeds the training photos through the frozen backbone, from and into the embedding cache: view 0 is
+ * each photo, view 1 its mirror, then --augment's views. Sealed photos are never embedded: only the
+ * served graph ever sees them.
+ */
+async function embedTraining(
   backbone: LoadedBackbone,
   policy: ResizePolicy,
-  split: { train: LabelledFile[]; val: LabelledFile[] },
+  files: LabelledFile[],
   options: TrainOptions,
   { reporter, stop }: TrainContext,
 ) {
@@ -200,18 +249,43 @@ async function embedSplit(
     ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
     : noEmbeddingCache
   const embed = embedding(embedder, policy, cache, { reporter, stop })
-  const { photos: original, all: train } = await withViews(embed, split.train, options, 'embed')
-  const val = await embed(split.val, 'embed val')
+  const views = await withViews(embed, files, options, 'embed')
   embedder.dispose()
-  const unreadable = [...original.unreadable, ...val.unreadable]
-  reporter.info(
-    `embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`,
-  )
-  for (const u of unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
-  return { train, photos: original.files, val, unreadable, dim: embedder.dim }
+  const hits = views.sets.reduce((n, set) => n + set.cacheHits, 0)
+  const total = views.sets.reduce((n, set) => n + set.files.length, 0)
+  reporter.info(`embeddings: ${hits} of ${total} from cache`)
+  for (const u of views.photos.unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
+  return {
+    photos: views.photos.files,
+    views: views.sets.map((set) => set.embeddings),
+    unreadable: views.photos.unreadable,
+    dim: embedder.dim,
+  }
 }
 
-type Embed = (files: LabelledFile[], stage: string, augment?: AugmentedView) => Promise<EmbeddedSet>
+/** The sealed photos that decode; the rest are reported and skipped, as training photos are. */
+async function readableOnly(files: LabelledFile[], policy: ResizePolicy, reporter: Reporter) {
+  const readable: LabelledFile[] = []
+  const unreadable: { name: string; reason: string }[] = []
+  for (const file of files) {
+    try {
+      toModelInput(await decodeImage(await readFile(file.path)), policy)
+      readable.push(file)
+    } catch (error) {
+      if (!(error instanceof PreprocessError)) throw error
+      unreadable.push({ name: file.name, reason: `${error.code}: ${error.message}` })
+      reporter.info(`  unreadable, skipped: ${file.name} (${error.code})`)
+    }
+  }
+  return { files: readable, unreadable }
+}
+
+type Embed = (
+  files: LabelledFile[],
+  stage: string,
+  augment?: AugmentedView,
+  mirror?: boolean,
+) => Promise<EmbeddedSet>
 
 function embedding(
   embedder: Embedder,
@@ -219,10 +293,11 @@ function embedding(
   cache: EmbeddingCache,
   { reporter, stop }: Pick<TrainContext, 'reporter' | 'stop'>,
 ): Embed {
-  return (files, stage, augment) =>
+  return (files, stage, augment, mirror) =>
     embedFiles(files, embedder, {
       policy,
       augment,
+      mirror,
       batchSize: EMBED_BATCH,
       cache,
       stop,
@@ -230,26 +305,30 @@ function embedding(
     })
 }
 
-/** The training photos, then — with --augment — AUGMENTED_VIEWS augmented views of each: what a head learns from. */
+/**
+ * The photos, their mirrors, then — with --augment — AUGMENTED_VIEWS augmented views of each: what a head
+ * learns from. Photos that fail to decode drop out of the first set, so later views cover the same photos.
+ */
 async function withViews(embed: Embed, files: LabelledFile[], options: TrainOptions, stage: string) {
   const photos = await embed(files, `${stage} train`)
-  const views: EmbeddedSet[] = []
+  const sets: EmbeddedSet[] = [photos, await embed(photos.files, `${stage} mirrored`, undefined, true)]
   if (options.augment !== 'none') {
     const spec = AUGMENT_PRESETS[options.augment]
     for (let view = 0; view < AUGMENTED_VIEWS; view++) {
       const augment = { preset: options.augment, spec, seed: options.seed, view }
-      views.push(await embed(photos.files, `${stage} view ${view + 1}`, augment))
+      sets.push(await embed(photos.files, `${stage} view ${view + 1}`, augment))
     }
   }
-  return {
-    photos,
-    all: concatenate([photos, ...views]),
-  }
+  return { photos, sets }
 }
 
-/** Sets of embeddings as one: the head trains on each photo and its augmented views alike. */
+/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
+function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
+  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
+}
+
+/** Sets of embeddings as one: the top trains on each photo and its views alike. */
 function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
-  if (sets.length === 1) return sets[0]!
   const embeddings = new Float32Array(sets.reduce((n, set) => n + set.embeddings.length, 0))
   let offset = 0
   for (const set of sets) {
@@ -264,23 +343,10 @@ function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
   }
 }
 
-/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
-function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
-  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
-}
-
-/** The float32 head's probabilities for embeddings (rows of `dim`). */
-function headProbabilities(head: tfl.Sequential, embeddings: Float32Array, dim: number): Float32Array[] {
-  const rows = embeddings.length / dim
-  const output = tf.tidy(() => head.predict(tf.tensor2d(embeddings, [rows, dim])) as tf.Tensor)
-  const flat = output.dataSync() as Float32Array
-  output.dispose()
-  const classes = flat.length / rows
-  return Array.from({ length: rows }, (_, i) => flat.slice(i * classes, (i + 1) * classes))
-}
-
 function headDescription(options: TrainOptions): string {
   const head =
     options.hidden > 0 ? `dense(${options.hidden}, relu) → dropout → dense(softmax)` : 'dense(softmax)'
-  return options.fineTune ? `${head}; the backbone's top ${options.fineTune.layers} layers fine-tuned` : head
+  const tuned = options.fineTune ? `; the backbone's top ${options.fineTune.layers} layers fine-tuned` : ''
+  const views = options.flipTta ? '; each answer averaged with the mirrored photo’s features' : ''
+  return `${head}${tuned}${views}`
 }

@@ -38,6 +38,15 @@ export const BACKBONES = {
     url: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_1.0_224/model.json',
     license: 'Apache-2.0 (TensorFlow MobileNet v1 weights)',
   },
+  'mobilenet_v2_1.0': {
+    name: 'mobilenet_v2_1.0',
+    inputSize: 224,
+    normalization: TO_MINUS_ONE_ONE,
+    // Keras `Conv_1` after relu6; BatchNorm is already folded into every kernel of this rebuild.
+    featureLayer: 'conv_51',
+    featureDim: 1280,
+    license: 'Apache-2.0 (TensorFlow MobileNetV2 weights, rebuilt from google-coral/test_data)',
+  },
   darknet_tiny: {
     name: 'darknet_tiny',
     inputSize: 224,

@@ -65,9 +65,15 @@ export function gradCam(
     throw error
   }
   const alpha = tf.mean(gradients, [1, 2], true)
-  const map = tf.relu(tf.sum(tf.mul(alpha, features), 3))
+  let map = tf.relu(tf.sum(tf.mul(alpha, features), 3))
+  if (n === 2 * classes.length) {
+    // A graph with mirror views ran each image and its mirror: the mirror's map, flipped back, is the
+    // same photo seen the other way round; the answer was their average, so the map is too.
+    const [photos, mirrors] = tf.split(map, 2, 0)
+    map = tf.div(tf.add(photos!, tf.reverse(mirrors!, 2)), 2)
+  }
   const peak = tf.max(map, [1, 2], true)
   // 0/0 where the map is all zeros: divide by 1 there instead.
   const safePeak = tf.where(tf.greater(peak, 0), peak, tf.onesLike(peak))
-  return tf.reshape(tf.div(map, safePeak), [n, h, w]) as tf.Tensor3D
+  return tf.reshape(tf.div(map, safePeak), [classes.length, h, w]) as tf.Tensor3D
 }

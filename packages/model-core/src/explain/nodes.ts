@@ -1,5 +1,7 @@
 import type { GraphNode } from '../artifacts.ts'
 import type { ExplainSpec } from '../card.ts'
+import { VIEWS_MEAN } from '../export/convert.ts'
+import { fusedOps } from '../export/graph-def.ts'
 
 /** Which graph nodes a heatmap is computed from: the card's `explain` without the grid. */
 export type ExplainNodes = Omit<ExplainSpec, 'grid'>
@@ -41,6 +43,11 @@ export function findExplainNodes(nodes: readonly GraphNode[], output: string): E
   let linearLayers = 0
   let nonLinear = false
   while (node) {
+    // Mirror views (flip test-time augmentation): step over the mean of the two views and its reshape.
+    if (node.op === 'Mean' && node.name.endsWith(VIEWS_MEAN)) {
+      node = inputOf(inputOf(node) ?? node)
+      continue
+    }
     if (node.op === 'Mean' || node.op === 'Reshape') {
       const featureNode = nodeName(node.input?.[0] ?? '')
       if (!featureNode || linearLayers === 0) return undefined
@@ -62,13 +69,5 @@ function nodeName(input: string): string {
 
 /** Whether a `_FusedMatMul` applies an activation after its bias (`fused_ops` are base64 in proto-JSON). */
 function fusedActivation(node: GraphNode): boolean {
-  if (node.op !== '_FusedMatMul') return false
-  const list = (node.attr?.fused_ops as { list?: { s?: string[] } } | undefined)?.list?.s ?? []
-  return list.some((encoded) => {
-    try {
-      return atob(encoded) !== 'BiasAdd'
-    } catch {
-      return true
-    }
-  })
+  return node.op === '_FusedMatMul' && fusedOps(node).some((op) => op !== 'BiasAdd')
 }

@@ -1,24 +1,34 @@
 import type { GraphNode } from '../artifacts.ts'
+import {
+  DEFAULT_OUTPUT_BUDGET,
+  type OutputBudget,
+  type OutputChange,
+  outputChange,
+  withinBudget,
+} from './output-change.ts'
 import { isQuantizable, type TensorEncoding } from './quantize.ts'
 import { type SerializedGraph, serializeGraph } from './serialize.ts'
 import type { NamedTensor } from './weights.ts'
 
 export interface AutoQuantizeOptions {
-  /** Largest accepted validation-accuracy drop against float32, as a fraction (0.002 = 0.2 points). */
-  maxAccuracyDrop: number
-  /** Accuracy of a candidate graph on held-out data: the judge of the final choice. */
-  evaluate: (graph: SerializedGraph) => Promise<number>
-  /** Class probabilities of a candidate graph on a few held-out inputs: cheap, used to rank tensors. */
+  /**
+   * Class probabilities of a graph on the judging inputs (labelled photos or not: only the change from
+   * the float32 graph's answers is judged, never accuracy).
+   */
+  judge: (graph: SerializedGraph) => Promise<Float32Array[]>
+  /** Class probabilities of a graph on a few inputs: cheap, used to rank tensors one by one. */
   probe: (graph: SerializedGraph) => Promise<Float32Array[]>
-  /** Float32 accuracy when the caller has measured it already; otherwise it is evaluated here. */
-  referenceAccuracy?: number
+  /** How far the chosen graph's answers may move from float32's (default DEFAULT_OUTPUT_BUDGET). */
+  budget?: OutputBudget
+  /** The float32 graph's answers on the judging inputs, when the caller has them already. */
+  reference?: Float32Array[]
   /** Tensors smaller than this stay float16: uint8 would save under a kilobyte and risk the most. */
   minElements?: number
   /**
    * The choice of an earlier search on a graph like this one (same backbone, another head), tried first:
    * its uint8 tensors plus this graph's new ones (in neither list, e.g. a wider head's kernel), then its
-   * uint8 tensors alone. The first that keeps accuracy within budget is taken without a search. Tensors
-   * missing from this graph, or whose shape changed, are ignored.
+   * uint8 tensors alone. The first within budget is taken without a search. Tensors missing from this
+   * graph, or whose shape changed, are ignored.
    */
   previous?: QuantizationChoice
 }
@@ -36,11 +46,10 @@ export interface ChosenTensor {
 
 export interface AutoQuantizeResult {
   graph: SerializedGraph
-  accuracy: number
-  /** Accuracy of the float32 graph, the reference for the drop. */
-  referenceAccuracy: number
-  /** Accuracy with every tensor in float16, where a search starts (absent when `previous` passed). */
-  float16Accuracy?: number
+  /** The chosen graph's answers against float32's, on the judging inputs. */
+  change: OutputChange
+  /** The same for every tensor in float16, where a search starts (absent when `previous` passed). */
+  float16Change?: OutputChange
   uint8Tensors: number
   float16Tensors: number
   /** What was chosen, to pass as `previous` to a later search. */
@@ -56,7 +65,8 @@ export interface AutoQuantizeResult {
  * no static error measure predicts which: compounding through fifty layers decides. So each candidate
  * tensor is measured: quantize it alone and see how far the probabilities on a few probe inputs move
  * (KL divergence from float16). Then a binary search over that ranking finds the largest prefix that
- * can go uint8 while validation accuracy stays within `maxAccuracyDrop` of float32.
+ * can go uint8 while the answers on the judging inputs stay within `budget` of float32's. If even all
+ * float16 misses the budget, the graph stays float32.
  */
 export async function autoQuantize(
   nodes: GraphNode[],
@@ -64,61 +74,63 @@ export async function autoQuantize(
   options: AutoQuantizeOptions,
 ): Promise<AutoQuantizeResult> {
   const minElements = options.minElements ?? 1024
-  const reference =
-    options.referenceAccuracy ?? (await options.evaluate(serializeGraph(nodes, tensors, 'none')))
+  const budget = options.budget ?? DEFAULT_OUTPUT_BUDGET
+  let evaluations = 0
+  const float32 = serializeGraph(nodes, tensors, 'none')
+  const reference = options.reference ?? (await options.judge(float32))
   const build = (uint8: ReadonlySet<string>) =>
     serializeGraph(nodes, tensors, (t): TensorEncoding => (uint8.has(t.name) ? 'uint8' : 'float16'))
+  const judge = async (graph: SerializedGraph) => {
+    evaluations++
+    const change = outputChange(reference, await options.judge(graph))
+    return { graph, change, passes: withinBudget(change, budget) }
+  }
 
   const candidates = tensors.filter((t) => isQuantizable(t) && t.data.length >= minElements)
-  const floor = reference - options.maxAccuracyDrop - 1e-9
-  const result = (uint8: ReadonlySet<string>, graph: SerializedGraph, accuracy: number) => ({
-    graph,
-    accuracy,
-    referenceAccuracy: reference,
+  const result = (uint8: ReadonlySet<string>, judged: { graph: SerializedGraph; change: OutputChange }) => ({
+    graph: judged.graph,
+    change: judged.change,
     uint8Tensors: uint8.size,
-    float16Tensors: tensors.filter(isQuantizable).length - uint8.size,
+    // The float32 fallback stores nothing in float16.
+    float16Tensors: judged.graph === float32 ? 0 : tensors.filter(isQuantizable).length - uint8.size,
     choice: {
       uint8: candidates.filter((t) => uint8.has(t.name)).map(chosen),
       float16: candidates.filter((t) => !uint8.has(t.name)).map(chosen),
     },
   })
-  let evaluations = options.referenceAccuracy === undefined ? 1 : 0
 
   for (const uint8 of carriedChoices(candidates, options.previous)) {
-    const graph = build(uint8)
-    const accuracy = await options.evaluate(graph)
-    evaluations++
-    if (accuracy >= floor) return { ...result(uint8, graph, accuracy), evaluations, reusedPrevious: true }
+    const judged = await judge(build(uint8))
+    if (judged.passes) return { ...result(uint8, judged), evaluations, reusedPrevious: true }
   }
 
-  const float16Probe = await options.probe(build(new Set()))
+  const baseline = await judge(build(new Set()))
+  if (!baseline.passes) {
+    const exact = { graph: float32, change: outputChange(reference, reference) }
+    return { ...result(new Set(), exact), float16Change: baseline.change, evaluations, reusedPrevious: false }
+  }
+  const float16Probe = await options.probe(baseline.graph)
   const harm = new Map<string, number>()
   for (const t of candidates) {
     harm.set(t.name, meanKl(float16Probe, await options.probe(build(new Set([t.name])))))
   }
   const ranked = candidates.map((t) => t.name).sort((a, b) => harm.get(a)! - harm.get(b)!)
 
-  const judge = async (count: number) => {
-    evaluations++
-    const graph = build(new Set(ranked.slice(0, count)))
-    return { count, graph, accuracy: await options.evaluate(graph) }
-  }
-  const baseline = await judge(0)
-  // If float16 alone already costs more than the budget, nothing is quantized further.
-  let best = baseline
+  let best = { count: 0, ...baseline }
   let low = 1
   let high = ranked.length
-  // Accuracy falls (roughly monotonically) as more tensors go uint8; search the largest passing count.
+  // The answers move (roughly monotonically) further as more tensors go uint8; search the largest passing count.
   while (low <= high) {
-    const candidate = await judge(Math.floor((low + high) / 2))
-    if (candidate.accuracy >= floor) {
+    const count = Math.floor((low + high) / 2)
+    const candidate = { count, ...(await judge(build(new Set(ranked.slice(0, count))))) }
+    if (candidate.passes) {
       best = candidate
-      low = candidate.count + 1
-    } else high = candidate.count - 1
+      low = count + 1
+    } else high = count - 1
   }
   return {
-    ...result(new Set(ranked.slice(0, best.count)), best.graph, best.accuracy),
-    float16Accuracy: baseline.accuracy,
+    ...result(new Set(ranked.slice(0, best.count)), best),
+    float16Change: baseline.change,
     evaluations,
     reusedPrevious: false,
   }

@@ -19,7 +19,16 @@ export interface ConvertOptions {
    * dense layer that feeds the softmax (x·W/T + b/T), so calibration costs no extra op.
    */
   temperature?: number
+  /**
+   * Flip test-time augmentation inside the graph: every input runs through the network together with its
+   * left–right mirror (one batch of 2n), and the two feature vectors are averaged where the feature map is
+   * pooled (or flattened) for the head. For a linear head this is the mean of the two views' logits.
+   */
+  mirrorViews?: boolean
 }
+
+/** Name suffix of the node that averages a photo's two views (mirrorViews): readers of the graph step over it. */
+export const VIEWS_MEAN = '/views_mean'
 
 export interface ConvertedGraph {
   nodes: GraphNode[]
@@ -56,6 +65,7 @@ class Converter {
   readonly #absorbed = new Set<string>()
   /** ZeroPadding2D layer name → its padding, when folded into the next convolution. */
   readonly #pendingPads = new Map<string, [[number, number], [number, number]]>()
+  #viewsAveraged = false
 
   constructor(model: tfl.LayersModel, options: ConvertOptions) {
     this.#model = model
@@ -74,6 +84,11 @@ class Converter {
     const last = this.#outputLayer()
     if (!last || this.#model.outputs.length !== 1)
       throw new Error('Only single-output models can be exported.')
+    if (this.#options.mirrorViews && !this.#viewsAveraged)
+      throw new UnsupportedLayerError(
+        last,
+        'mirrorViews needs a GlobalAveragePooling2D or Flatten to average at',
+      )
     this.#nodes.push({
       name: this.#options.outputName,
       op: 'Identity',
@@ -146,7 +161,40 @@ class Converter {
     const scale = this.#const(`${inputName}/scale`, [], new Float32Array([normalization.scale]))
     const offset = this.#const(`${inputName}/offset`, [], new Float32Array([normalization.offset]))
     const scaled = this.#op(`${inputName}/scaled`, 'Mul', [inputName, scale])
-    this.#alias(layer, this.#op(`${inputName}/normalized`, 'AddV2', [scaled, offset]))
+    const normalized = this.#op(`${inputName}/normalized`, 'AddV2', [scaled, offset])
+    if (!this.#options.mirrorViews) {
+      this.#alias(layer, normalized)
+      return
+    }
+    const widthAxis = this.#const(`${inputName}/width_axis`, [1], new Int32Array([2]))
+    const mirrored = this.#op(`${inputName}/mirrored`, 'ReverseV2', [normalized, widthAxis], {
+      Tidx: attr.int32(),
+    })
+    const batchAxis = this.#const(`${inputName}/batch_axis`, [], new Int32Array([0]))
+    this.#alias(
+      layer,
+      this.#op(`${inputName}/views`, 'ConcatV2', [normalized, mirrored, batchAxis], {
+        N: attr.int(2),
+        Tidx: attr.int32(),
+      }),
+    )
+  }
+
+  /**
+   * With mirrorViews, where a feature map becomes a vector: the 2n rows (n photos, then their n mirrors)
+   * become the n means of each photo's two rows. Once, at the first such layer.
+   */
+  #averageViews(layer: Layer, vector: string): string {
+    if (!this.#options.mirrorViews || this.#viewsAveraged) return vector
+    this.#viewsAveraged = true
+    const width = (layer.outputShape as number[]).at(-1)!
+    const shape = this.#const(`${layer.name}/views_shape`, [3], new Int32Array([2, -1, width]))
+    const paired = this.#op(`${layer.name}/views`, 'Reshape', [vector, shape], { Tshape: attr.int32() })
+    const axis = this.#const(`${layer.name}/views_axis`, [1], new Int32Array([0]))
+    return this.#op(`${layer.name}${VIEWS_MEAN}`, 'Mean', [paired, axis], {
+      keep_dims: attr.bool(false),
+      Tidx: attr.int32(),
+    })
   }
 
   #zeroPadding(layer: Layer, config: Config): void {
@@ -258,13 +306,11 @@ class Converter {
 
   #globalAveragePool(layer: Layer): void {
     const axes = this.#const(`${layer.name}/axes`, [2], new Int32Array([1, 2]))
-    this.#alias(
-      layer,
-      this.#op(layer.name, 'Mean', [this.#inputOf(layer), axes], {
-        keep_dims: attr.bool(false),
-        Tidx: attr.int32(),
-      }),
-    )
+    const pooled = this.#op(layer.name, 'Mean', [this.#inputOf(layer), axes], {
+      keep_dims: attr.bool(false),
+      Tidx: attr.int32(),
+    })
+    this.#alias(layer, this.#averageViews(layer, pooled))
   }
 
   #maxPool(layer: Layer, config: Config): void {
@@ -284,10 +330,8 @@ class Converter {
   #flatten(layer: Layer): void {
     const features = (layer.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1)
     const shape = this.#const(`${layer.name}/shape`, [2], new Int32Array([-1, features]))
-    this.#alias(
-      layer,
-      this.#op(layer.name, 'Reshape', [this.#inputOf(layer), shape], { Tshape: attr.int32() }),
-    )
+    const flat = this.#op(layer.name, 'Reshape', [this.#inputOf(layer), shape], { Tshape: attr.int32() })
+    this.#alias(layer, this.#averageViews(layer, flat))
   }
 
   #dense(layer: Layer, config: Config): void {

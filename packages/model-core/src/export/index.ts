@@ -17,6 +17,13 @@ export {
   UnsupportedLayerError,
 } from './convert.ts'
 export {
+  DEFAULT_OUTPUT_BUDGET,
+  type OutputBudget,
+  type OutputChange,
+  outputChange,
+  withinBudget,
+} from './output-change.ts'
+export {
   encodeTensor,
   isQuantizable,
   type TensorEncoding,

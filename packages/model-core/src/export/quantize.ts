@@ -1,4 +1,5 @@
 import type { WeightSpec } from '../artifacts.ts'
+import { CHANNEL_LEVELS } from './per-channel.ts'
 import type { NamedTensor } from './weights.ts'
 
 /** How one tensor is stored in the weights file. */
@@ -39,6 +40,16 @@ function encodeUint8(data: Float32Array, base: WeightSpec): EncodedTensor {
   const scale = max > min ? (max - min) / 255 : 1
   const bytes = Uint8Array.from(data, (v) => Math.round((v - min) / scale))
   return { spec: { ...base, quantization: { dtype: 'uint8', scale, min } }, bytes }
+}
+
+/**
+ * A kernel already scaled to integers in [−127, 127] per output channel (perChannelKernels): stored as
+ * q = k + 127, which stock tfjs decodes exactly (q · 1 − 127).
+ */
+export function encodeChannelIntegers(tensor: NamedTensor): EncodedTensor {
+  const base = { name: tensor.name, shape: tensor.shape, dtype: tensor.dtype }
+  const bytes = Uint8Array.from(tensor.data, (k) => k + CHANNEL_LEVELS)
+  return { spec: { ...base, quantization: { dtype: 'uint8', scale: 1, min: -CHANNEL_LEVELS } }, bytes }
 }
 
 /** Whether quantizing changes this tensor at all (integer and tiny tensors are always stored exactly). */

@@ -1,6 +1,7 @@
 import type { GraphModelJson, GraphNode } from '../artifacts.ts'
 import { MODEL_FILES } from '../artifacts.ts'
-import { encodeTensor, type TensorEncoding } from './quantize.ts'
+import { perChannelKernels } from './per-channel.ts'
+import { encodeChannelIntegers, encodeTensor, type TensorEncoding } from './quantize.ts'
 import type { NamedTensor } from './weights.ts'
 
 export interface SerializedGraph {
@@ -15,7 +16,23 @@ export function serializeGraph(
   encoding: TensorEncoding | ((tensor: NamedTensor) => TensorEncoding),
 ): SerializedGraph {
   const encodingOf = typeof encoding === 'function' ? encoding : () => encoding
-  const encoded = tensors.map((t) => encodeTensor(t, encodingOf(t)))
+  // Convolution kernels asked for in uint8 get a scale per output channel (see perChannelKernels).
+  const asked = new Map(tensors.map((t) => [t.name, encodingOf(t)]))
+  const uint8 = new Set(tensors.filter((t) => asked.get(t.name) === 'uint8').map((t) => t.name))
+  const graph = perChannelKernels(nodes, tensors, uint8)
+  const rescaledBiases = new Set(
+    graph.nodes.filter((n) => n.name.endsWith('/integer')).map((n) => n.input?.[2] ?? ''),
+  )
+  const encoded = graph.tensors.map((t) => {
+    if (graph.integerKernels.has(t.name)) return encodeChannelIntegers(t)
+    const wanted = asked.get(t.name) ?? 'none' // the per-channel scales: float32, a few hundred bytes
+    // A bias divided by its channel's scale spans too wide a range for one uint8 step, and can pass
+    // float16's largest value (65,504) where a channel's weights are tiny.
+    if (rescaledBiases.has(t.name) && wanted !== 'none') {
+      return encodeTensor(t, maxAbs(t.data) < 6e4 ? 'float16' : 'none')
+    }
+    return encodeTensor(t, wanted)
+  })
   const weights = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.byteLength, 0))
   let offset = 0
   for (const { bytes } of encoded) {
@@ -27,7 +44,7 @@ export function serializeGraph(
       format: 'graph-model',
       generatedBy: 'whisker',
       convertedBy: 'whisker model-core exporter',
-      modelTopology: { node: nodes, library: {}, versions: { producer: 1 } },
+      modelTopology: { node: graph.nodes, library: {}, versions: { producer: 1 } },
       weightsManifest: [{ paths: [MODEL_FILES.weights], weights: encoded.map((e) => e.spec) }],
     },
     weights: weights.buffer,
@@ -42,4 +59,10 @@ export async function contentVersion(graph: SerializedGraph): Promise<string> {
   all.set(new Uint8Array(graph.weights), topology.byteLength)
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all))
   return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function maxAbs(data: Float32Array | Int32Array): number {
+  let max = 0
+  for (const v of data) max = Math.max(max, Math.abs(v))
+  return max
 }

@@ -1,0 +1,88 @@
+/**
+ * How far one graph's answers moved from another's on the same inputs. Quantization is judged by this and
+ * not by accuracy: on a few hundred photos accuracy cannot see a shift of every answer towards one class
+ * (which is what per-tensor uint8 did to MobileNet v1: −1.6 points on new photos while validation
+ * accuracy moved 0.16), but the mean log-odds shift and the KL divergence see it on any photos, labelled
+ * or not.
+ */
+export interface OutputChange {
+  count: number
+  /** Share of inputs whose top class is the same. */
+  agreement: number
+  /** Mean KL(reference ‖ candidate), nats. */
+  meanKl: number
+  /** Largest change of any class probability on any input. */
+  maxProbabilityChange: number
+  /**
+   * Mean change of log(p₀ / (1 − p₀)), the first class against the rest, each clipped to ±8 (p between
+   * 0.03 % and 99.97 %, where a change still moves a probability): a bias towards one class shows here.
+   */
+  meanLogOddsShift: number
+}
+
+/** The largest change a quantized export may make, each measure on its own. */
+export interface OutputBudget {
+  maxMeanKl: number
+  maxAbsLogOddsShift: number
+  minAgreement: number
+}
+
+/**
+ * Whisker's budget. A mean KL of 0.001 nats is 2–3 % of a good model's log loss (0.04), so log loss moves
+ * well within the 10 % the exporter promises; 0.1 of mean log-odds moves an undecided (50 %) answer by 2.5
+ * points, so a bias that would tip borderline photos to one class is refused; and at most 1 answer in 400 may change class (0.25 points), the accuracy promise with a little room for noise.
+ */
+export const DEFAULT_OUTPUT_BUDGET: OutputBudget = {
+  maxMeanKl: 1e-3,
+  maxAbsLogOddsShift: 0.1,
+  minAgreement: 0.9975,
+}
+
+/** p at log-odds −8: beyond ±8 the model is sure either way and its log-odds may wander harmlessly. */
+const LOG_ODDS_CLIP = 1 / (1 + Math.exp(8))
+
+export function outputChange(
+  reference: readonly ArrayLike<number>[],
+  candidate: readonly ArrayLike<number>[],
+): OutputChange {
+  if (reference.length !== candidate.length || reference.length === 0) {
+    throw new RangeError(`compare the same inputs: ${reference.length} against ${candidate.length} rows`)
+  }
+  let agree = 0
+  let kl = 0
+  let maxChange = 0
+  let shift = 0
+  const clip = (v: number) => Math.min(1 - LOG_ODDS_CLIP, Math.max(LOG_ODDS_CLIP, v))
+  reference.forEach((p, i) => {
+    const q = candidate[i]!
+    if (argmax(p) === argmax(q)) agree++
+    for (let c = 0; c < p.length; c++) {
+      if (p[c]! > 0) kl += p[c]! * Math.log(p[c]! / Math.max(q[c]!, 1e-12))
+      maxChange = Math.max(maxChange, Math.abs(p[c]! - q[c]!))
+    }
+    const logOdds = (r: ArrayLike<number>) => Math.log(clip(r[0]!)) - Math.log(clip(1 - r[0]!))
+    shift += logOdds(q) - logOdds(p)
+  })
+  const n = reference.length
+  return {
+    count: n,
+    agreement: agree / n,
+    meanKl: kl / n,
+    maxProbabilityChange: maxChange,
+    meanLogOddsShift: shift / n,
+  }
+}
+
+export function withinBudget(change: OutputChange, budget: OutputBudget): boolean {
+  return (
+    change.meanKl <= budget.maxMeanKl &&
+    Math.abs(change.meanLogOddsShift) <= budget.maxAbsLogOddsShift &&
+    change.agreement >= budget.minAgreement
+  )
+}
+
+function argmax(p: ArrayLike<number>): number {
+  let best = 0
+  for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c
+  return best
+}
