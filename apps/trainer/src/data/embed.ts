@@ -100,9 +100,14 @@ export async function embedFiles(
   return { files: kept, embeddings, unreadable, cacheHits }
 }
 
-/** A view is its own cache entry: the photo's content, the preset, the seed and the view number. */
+/**
+ * A view is its own cache entry: the photo's content, the preset (its name and its settings, so retuning a
+ * preset never reuses old views), the seed and the view number.
+ */
 function cacheKey(photoHash: string, augment: AugmentedView | undefined): string {
-  return augment ? `${photoHash}-${augment.preset}-${augment.seed}-${augment.view}` : photoHash
+  if (!augment) return photoHash
+  const spec = contentHash(new TextEncoder().encode(JSON.stringify(augment.spec))).slice(0, 12)
+  return `${photoHash}-${augment.preset}-${spec}-${augment.seed}-${augment.view}`
 }
 
 function augmented(

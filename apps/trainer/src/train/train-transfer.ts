@@ -14,7 +14,13 @@ import type { ResizePolicy } from '@whisker/preprocess'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
-import { diskEmbeddingCache, type EmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
+import {
+  backboneFingerprint,
+  describeRejections,
+  diskEmbeddingCache,
+  type EmbeddingCache,
+  noEmbeddingCache,
+} from '../data/embedding-cache.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
 import { fineTunedProbabilities, fineTuneTop } from './fine-tune.ts'
@@ -197,7 +203,11 @@ async function embedSplit(
 ) {
   const embedder = await createEmbedder(backbone)
   const cache = options.cacheDir
-    ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
+    ? diskEmbeddingCache(options.cacheDir, {
+        namespace: embeddingNamespace(backbone.spec.name, policy),
+        backbone: await backboneFingerprint(backbone.from),
+        dim: embedder.dim,
+      })
     : noEmbeddingCache
   const embed = embedding(embedder, policy, cache, { reporter, stop })
   const { photos: original, all: train } = await withViews(embed, split.train, options, 'embed')
@@ -207,6 +217,8 @@ async function embedSplit(
   reporter.info(
     `embeddings: ${train.cacheHits + val.cacheHits} of ${train.files.length + val.files.length} from cache`,
   )
+  const rejected = describeRejections(cache.rejected)
+  if (rejected) reporter.info(rejected)
   for (const u of unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
   return { train, photos: original.files, val, unreadable, dim: embedder.dim }
 }
@@ -265,7 +277,7 @@ function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
 }
 
 /** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
-function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
+export function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
   return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
 }
 
