@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { doctorCommand } from './commands/doctor.ts'
 import { evaluateCommand } from './commands/evaluate.ts'
 import { exportCommand } from './commands/export.ts'
 import { filtersCommand } from './commands/filters.ts'
@@ -16,6 +17,7 @@ const program = new Command('whisker')
   .addCommand(exportCommand())
   .addCommand(reportCommand())
   .addCommand(filtersCommand())
+  .addCommand(doctorCommand())
 
 try {
   await program.parseAsync()

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -80,6 +81,22 @@ describe('whisker train', () => {
     expect(readdirSync(join(cacheDir, 'quantization-choices'))).toEqual([
       'transfer-mobilenet_v2_0.35-center-crop-224-bilinear-g1.json',
     ])
+  })
+
+  it('recomputes and reports cache entries overwritten with random bytes of the right length', async () => {
+    const [folder] = readdirSync(cacheDir).filter((name) => name.startsWith('mobilenet'))
+    const entries = readdirSync(join(cacheDir, folder!), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .slice(0, 2)
+      .map((entry) => join(entry.parentPath, entry.name))
+    for (const path of entries) writeFileSync(path, randomBytes(statSync(path).size))
+    const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
+    const args = ['--limit-per-class', '40', '--epochs', '1', '--quantize', 'float16', '--out', out]
+    const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir)
+    expect(stderr).toMatch(/embeddings: 78 of 80 from cache/)
+    expect(stderr).toMatch(
+      /embedding cache: 2 entries were corrupt or stale and were recomputed \(2 not an entry\)/,
+    )
   })
 
   it('with --augment, also embeds two augmented views of each training photo, cached like the photos', async () => {

@@ -108,9 +108,16 @@ export async function embedFiles(
   return { files: kept, embeddings, unreadable, cacheHits }
 }
 
-/** A view is its own cache entry: the photo's content, the preset, the seed, the view number, the mirror. */
+/**
+ * A view is its own cache entry: the photo's content, the preset (its name and its settings, so retuning a
+ * preset never reuses old views), the seed, the view number, and whether it is mirrored.
+ */
 function cacheKey(photoHash: string, augment: AugmentedView | undefined, mirror = false): string {
-  const key = augment ? `${photoHash}-${augment.preset}-${augment.seed}-${augment.view}` : photoHash
+  let key = photoHash
+  if (augment) {
+    const spec = contentHash(new TextEncoder().encode(JSON.stringify(augment.spec))).slice(0, 12)
+    key = `${photoHash}-${augment.preset}-${spec}-${augment.seed}-${augment.view}`
+  }
   return mirror ? `${key}-mirror` : key
 }
 

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** Writes beside the target, then renames: a reader never sees half a file, a failure leaves none. */
 export async function writeAtomically(path: string, text: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
-  const staging = `${path}.tmp-${process.pid}`
+  // Unique per call, not per process: threads of one process and hosts sharing a folder (same pid) may write
+  // the same path at once; each must rename its own whole file.
+  const staging = `${path}.tmp-${randomUUID()}`
   try {
     await writeFile(staging, text)
     await rename(staging, path)

@@ -18,7 +18,7 @@ export interface BackendReport {
   notes: string[]
 }
 
-type Concrete = Exclude<BackendChoice, 'auto'>
+export type Concrete = Exclude<BackendChoice, 'auto'>
 
 /** Each concrete choice: how to make it available and the tfjs backend name it registers. */
 const SETUP: Record<Concrete, { load: () => Promise<unknown>; backend: string }> = {
@@ -62,7 +62,7 @@ async function prepare(choice: Concrete): Promise<string[]> {
   return [`wasm training kernels: added ${added.join(', ')}; replaced ${replaced.join(', ')}`]
 }
 
-async function tryBackend(choice: Concrete): Promise<string | undefined> {
+export async function tryBackend(choice: Concrete): Promise<string | undefined> {
   const { load, backend } = SETUP[choice]
   try {
     await load()

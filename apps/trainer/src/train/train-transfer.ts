@@ -14,7 +14,13 @@ import { decodeImage } from '@whisker/preprocess/node'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
-import { diskEmbeddingCache, type EmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
+import {
+  backboneFingerprint,
+  describeRejections,
+  diskEmbeddingCache,
+  type EmbeddingCache,
+  noEmbeddingCache,
+} from '../data/embedding-cache.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
@@ -246,7 +252,11 @@ async function embedTraining(
 ) {
   const embedder = await createEmbedder(backbone)
   const cache = options.cacheDir
-    ? diskEmbeddingCache(options.cacheDir, embeddingNamespace(backbone.spec.name, policy), embedder.dim)
+    ? diskEmbeddingCache(options.cacheDir, {
+        namespace: embeddingNamespace(backbone.spec.name, policy),
+        backbone: await backboneFingerprint(backbone.from),
+        dim: embedder.dim,
+      })
     : noEmbeddingCache
   const embed = embedding(embedder, policy, cache, { reporter, stop })
   const views = await withViews(embed, files, options, 'embed')
@@ -254,6 +264,8 @@ async function embedTraining(
   const hits = views.sets.reduce((n, set) => n + set.cacheHits, 0)
   const total = views.sets.reduce((n, set) => n + set.files.length, 0)
   reporter.info(`embeddings: ${hits} of ${total} from cache`)
+  const rejected = describeRejections(cache.rejected)
+  if (rejected) reporter.info(rejected)
   for (const u of views.photos.unreadable) reporter.info(`  unreadable, skipped: ${u.name} (${u.reason})`)
   return {
     photos: views.photos.files,
@@ -322,11 +334,6 @@ async function withViews(embed: Embed, files: LabelledFile[], options: TrainOpti
   return { photos, sets }
 }
 
-/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
-function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
-  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
-}
-
 /** Sets of embeddings as one: the top trains on each photo and its views alike. */
 function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
   const embeddings = new Float32Array(sets.reduce((n, set) => n + set.embeddings.length, 0))
@@ -341,6 +348,11 @@ function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
     unreadable: sets.flatMap((set) => set.unreadable),
     cacheHits: sets.reduce((n, set) => n + set.cacheHits, 0),
   }
+}
+
+/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
+export function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
+  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
 }
 
 function headDescription(options: TrainOptions): string {
