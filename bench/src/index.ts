@@ -1,6 +1,6 @@
 export { chart } from './charts.ts'
 export { type MachineFacts, machineFacts } from './machine.ts'
 export { ms, pct, ratio, table } from './markdown.ts'
-export { BENCH_INPUTS, QUICK, REPO_ROOT } from './paths.ts'
+export { BENCH_INPUTS, QUICK, REPO_ROOT, repoRelative } from './paths.ts'
 export { type BenchResult, readResults, writeResult } from './results.ts'
 export { quantile, summarize, type TimingSummary, time } from './stats.ts'

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type MachineFacts, machineFacts } from './machine.ts'
-import { QUICK, RESULTS_DIR } from './paths.ts'
+import { QUICK, RESULTS_DIR, repoRelative } from './paths.ts'
 
 /** One benchmark's output: figures, how they were measured, and what they ran on. */
 export interface BenchResult {
@@ -19,6 +19,7 @@ export interface BenchResult {
   figures: Record<string, unknown>
 }
 
+/** Writes bench/results/<suite>.json; returns its path relative to the repository, for the log. */
 export async function writeResult(
   result: Omit<BenchResult, 'measuredAt' | 'quick' | 'machine'>,
 ): Promise<string> {
@@ -31,7 +32,7 @@ export async function writeResult(
   await mkdir(RESULTS_DIR, { recursive: true })
   const path = join(RESULTS_DIR, `${result.suite}.json`)
   await writeFile(path, `${JSON.stringify(full, null, 2)}\n`)
-  return path
+  return repoRelative(path)
 }
 
 export async function readResults(): Promise<BenchResult[]> {

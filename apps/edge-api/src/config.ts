@@ -1,14 +1,5 @@
 import { z } from 'zod'
-
-/**
- * A Worker isolate has 128 MB. Decoding holds the RGBA output in wasm memory (which never shrinks) plus
- * an RGB copy, about 7 bytes a pixel, so the preprocess default of 40 MP cannot fit. 16 MP still takes
- * a 12 MP phone photo (4032×3024) whole; larger images get a 422 that says why.
- */
-export const WORKER_MAX_PIXELS = 16_000_000
-
-/** Images in one multipart request. Each is decoded in turn, so this bounds a request's CPU time. */
-export const MAX_IMAGES_PER_REQUEST = 16
+import { DEFAULT_MAX_BODY_BYTES } from './limits.ts'
 
 /** Prefix of RFC 9457 problem `type`s: a stable name for each error code, not a page to fetch. */
 export const PROBLEM_TYPE_BASE = 'urn:whisker:problem:'
@@ -58,7 +49,7 @@ const schema = z.object({
         .min(1024, 'must be at least 1024')
         .max(100 * MiB, 'must be at most 104857600 (the Workers request body limit)'),
     )
-    .default(10 * MiB),
+    .default(DEFAULT_MAX_BODY_BYTES),
   CORS_ORIGINS: commaList
     .pipe(z.array(origin))
     .refine(

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { call } from '../test/client.ts'
-import { PROBLEM_CODES } from './errors.ts'
+import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_PIXELS } from './limits.ts'
+import { contractDocument } from './openapi-document.ts'
+import { PROBLEM_CODES } from './problem-codes.ts'
 
 interface OpenApiDocument {
   openapi: string
+  info: { license: { name: string } }
+  servers: { url: string }[]
   paths: Record<
     string,
     Record<
       string,
       {
+        operationId: string
+        summary: string
+        description?: string
         requestBody?: { content: Record<string, unknown> }
-        responses: Record<string, unknown>
+        responses: Record<string, { description: string }>
         parameters?: { name: string; in: string }[]
       }
     >
@@ -46,7 +53,10 @@ describe('GET /openapi.json', () => {
       ]),
     )
     expect(classify.requestBody!.content['multipart/form-data']).toMatchObject({
-      schema: { properties: { image: { type: 'array', maxItems: 16 } }, required: ['image'] },
+      schema: {
+        properties: { image: { type: 'array', maxItems: MAX_IMAGES_PER_REQUEST } },
+        required: ['image'],
+      },
     })
     expect(classify.parameters).toEqual([
       expect.objectContaining({ name: 'topK', in: 'query' }),
@@ -74,5 +84,30 @@ describe('GET /openapi.json', () => {
     expect(components.schemas.Classification!.required).not.toContain('explain') // only with ?explain=1
     expect(components.schemas.Explanation!.required).toEqual(['method', 'label', 'grid', 'png', 'region'])
     expect(Object.keys(components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth'])
+  })
+
+  it('is the document Node lints and generates client types from (scripts/), built from src/contract.ts', async () => {
+    // Both go through documentOf(); this catches a route the app mounts but API_ROUTES leaves out.
+    expect(await document()).toEqual(contractDocument())
+  })
+
+  it('names every operation, says where the API is and how to present the API key', async () => {
+    const doc = await document()
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods))
+    expect(operations.map((o) => o.operationId)).toEqual(['classify', 'getModelCard', 'getHealth'])
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })])
+    expect(doc.info.license.name).toBeTruthy()
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer' },
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+    })
+  })
+
+  it('states the limits the Worker enforces, from the same constants', async () => {
+    const classify = (await document()).paths['/v1/classify']!.post!
+    expect(classify.summary).toContain(`up to ${MAX_IMAGES_PER_REQUEST} in one multipart request`)
+    expect(classify.description).toContain(`1–${MAX_IMAGES_PER_REQUEST} files`)
+    expect(classify.description).toContain(`(${DEFAULT_MAX_BODY_BYTES / 2 ** 20} MiB by default)`)
+    expect(classify.responses['422']!.description).toContain(`(${WORKER_MAX_PIXELS / 1e6} MP)`)
   })
 })

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { modelCardSchema } from '@whisker/model-core'
-import { PROBLEM_CODES } from './errors.ts'
+import { PROBLEM_CODES } from './problem-codes.ts'
 
 /**
  * The API's shapes, in zod: the routes are typed by them and /openapi.json is generated from them, so the

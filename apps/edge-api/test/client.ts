@@ -18,19 +18,35 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
  * environment leaves unset), and settled: resolves once the request's waitUntil work, such as a cache
  * write, is done, so the next request sees it.
  */
-export async function callWith(
+export function callWith(
   path: string,
   init?: RequestInit,
   overrides: Record<string, string> = {},
 ): Promise<Response> {
-  const ctx = createExecutionContext()
-  const res = await worker.fetch(requestFor(path, init), { ...env, ...overrides }, ctx)
-  await waitOnExecutionContext(ctx)
-  return res
+  return fetchWith(overrides)(requestFor(path, init))
 }
 
+/**
+ * callWith() as a `fetch` for Requests built elsewhere, e.g. by a generated client
+ * (`createClient({ fetch: fetchWith() })`): the same app, env overrides, a fresh client IP, settled.
+ */
+export function fetchWith(overrides: Record<string, string> = {}): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const ctx = createExecutionContext()
+    const res = await worker.fetch(withClientIp(request), { ...env, ...overrides }, ctx)
+    await waitOnExecutionContext(ctx)
+    return res
+  }
+}
+
+/** The origin the tests' requests name; the Worker answers any. */
+export const TEST_ORIGIN = 'https://whisker.test'
+
 export function requestFor(path: string, init?: RequestInit): Request {
-  const request = new Request(`https://whisker.test${path}`, init)
+  return withClientIp(new Request(`${TEST_ORIGIN}${path}`, init))
+}
+
+function withClientIp(request: Request): Request {
   if (!request.headers.has('CF-Connecting-IP')) request.headers.set('CF-Connecting-IP', randomIp())
   return request
 }

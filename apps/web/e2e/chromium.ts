@@ -25,7 +25,11 @@ export function findChromium(): string {
   )
 }
 
-/** Flags for a quiet, offline-friendly headless Chromium (see shared/notes/platform.md §6). */
+/**
+ * Flags for a quiet, offline-friendly headless Chromium: no display, no GPU and, as root in a container, no
+ * user namespaces for its sandbox (hence --no-sandbox; it only ever opens our own page). The rest stop the
+ * background traffic (component updates, sync, QUIC probes) a machine without internet would wait on.
+ */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

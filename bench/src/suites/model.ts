@@ -30,6 +30,7 @@ import {
   QUICK,
   REPO_ROOT,
   ratio,
+  repoRelative,
   summarize,
   table,
   time,
@@ -251,7 +252,7 @@ const markdown = [
 ].join('\n')
 
 const method = [
-  `Photos: ${BENCH_INPUTS.data}${QUICK ? ' (quick: 300 per class)' : ''}; backbones from ${BENCH_INPUTS.models}; deterministic split by file name (seed 42), 20 % validation.`,
+  `Photos: ${repoRelative(BENCH_INPUTS.data)}${QUICK ? ' (quick: 300 per class)' : ''}; backbones from ${repoRelative(BENCH_INPUTS.models)}; deterministic split by file name (seed 42), 20 % validation.`,
   "Training wall time is the whole `whisker train` process (backend start, embedding, head, calibration, export with auto quantization, scoring). The first run starts with an empty embedding cache; the second reuses it with other head settings (`--hidden 0`) and the auto-quantization choice the first one remembered; the augmented run embeds two augmented views of each training photo (cached afterwards); the fine-tuned one also trains MobileNetV2's top block (11 layers) with the head on trunk features of the photos, keeping the fitted head when no fine-tuning epoch beats its validation loss.",
   "Quantization rows re-export the first run's float32 graph with `whisker export` and score each export on the same validation photos through the one predictor; agreement is the share of photos whose top-1 class equals the float32 export's.",
   `Inference: ${TIMING_RUNS} interleaved batch-1 calls of each model after 5 warm-up calls, on one validation photo, tfjs ${tf.version_core} wasm (SIMD, one thread); the Layers model has the same backbone and head shape.`,

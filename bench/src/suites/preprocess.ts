@@ -21,7 +21,18 @@ import { type ResizePolicy, type RgbImage, toModelInput } from '@whisker/preproc
 import { decodeImage } from '@whisker/preprocess/node'
 import { createWasmDecoder, WASM_FILES } from '@whisker/preprocess/workers'
 import sharp from 'sharp'
-import { BENCH_INPUTS, ms, pct, QUICK, REPO_ROOT, ratio, summarize, table, writeResult } from '../index.ts'
+import {
+  BENCH_INPUTS,
+  ms,
+  pct,
+  QUICK,
+  REPO_ROOT,
+  ratio,
+  repoRelative,
+  summarize,
+  table,
+  writeResult,
+} from '../index.ts'
 
 const PHOTOS = QUICK ? 300 : 3000
 /** Timed repetitions per photo and path; the photo's figure is their median. */
@@ -89,7 +100,9 @@ async function decodeAndResize(
 // ---------------------------------------------------------------------------------------------- run
 
 const started = performance.now()
-console.error(`preprocess bench: ${photos.length} photos from ${BENCH_INPUTS.data}${QUICK ? ' (quick)' : ''}`)
+console.error(
+  `preprocess bench: ${photos.length} photos from ${repoRelative(BENCH_INPUTS.data)}${QUICK ? ' (quick)' : ''}`,
+)
 for (let round = 0; round < 2; round++) {
   for (const photo of photos.slice(0, WARMUP_PHOTOS)) for (const p of PATHS) await paths[p](photo.bytes)
 }
@@ -280,7 +293,7 @@ const markdown = [
 ].join('\n')
 
 const method = [
-  `Inputs: ${photos.length} JPEG photos of ${BENCH_INPUTS.data} (${QUICK ? 'quick run: every 10th in name order, cats and dogs alike' : 'all of them'}); ${compared} compared, ${failures.length} refused by some path.`,
+  `Inputs: ${photos.length} JPEG photos of ${repoRelative(BENCH_INPUTS.data)} (${QUICK ? 'quick run: every 10th in name order, cats and dogs alike' : 'all of them'}); ${compared} compared, ${failures.length} refused by some path.`,
   'Node path: `decodeImage` from `@whisker/preprocess/node` (sharp/libvips, full resolution, EXIF rotate, alpha on white, ICC ignored), then `toModelInput`.',
   `Worker path: \`createWasmDecoder\` from \`@whisker/preprocess/workers\`, run in Node ${process.version} with the same @jsquash wasm binaries wrangler bundles into the Worker (${Object.values(WASM_FILES).join(', ')}), compiled with WebAssembly.compile; then \`toModelInput\`. Not measured inside workerd.`,
   `Model input: \`toModelInput\` with the model card's policy (${policy.mode}, ${policy.size}×${policy.size}, ${policy.filter}), float32 HWC in [0, 255]; mean |Δ| is averaged over every value of every photo's tensor, max |Δ| is the largest over all; bit-identical means max |Δ| = 0.`,

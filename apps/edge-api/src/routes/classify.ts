@@ -1,105 +1,19 @@
-import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
+import type { z } from '@hono/zod-openapi'
 import { PreprocessError } from '@whisker/preprocess'
 import { setMetric } from 'hono/timing'
 import { classifyImage, type ImageOutcome } from '../classify-image.ts'
-import { WORKER_MAX_PIXELS } from '../config.ts'
+import { classifyRoute } from '../contract.ts'
 import { decodeImage } from '../decoder.ts'
 import { BatchImageError } from '../errors.ts'
+import { WORKER_MAX_PIXELS } from '../limits.ts'
 import { imagesFromMultipart, isMultipart } from '../multipart.ts'
 import { readBody } from '../read-body.ts'
 import { cacheModeOf } from '../result-cache.ts'
 import { newRouter, type RouteDeps } from '../router.ts'
-import {
-  ClassificationBatchSchema,
-  ClassificationSchema,
-  ClassifyQuerySchema,
-  OPTIONAL_API_KEY,
-  problem,
-  REQUEST_ID_HEADER,
-  wantsExplain,
-} from '../schemas.ts'
+import { type ClassificationSchema, wantsExplain } from '../schemas.ts'
 import { roundMs, timed } from '../timed.ts'
 
 export type Classification = z.infer<typeof ClassificationSchema>
-
-type BodyContent = NonNullable<NonNullable<RouteConfig['request']>['body']>['content']
-
-const binary = { schema: { type: 'string', format: 'binary' } } as const
-
-/**
- * Plain OpenAPI schema objects, not zod: they document the body without @hono/zod-openapi parsing it, since
- * the body must be read under the streaming byte limit (read-body.ts) before anything else touches it.
- */
-const bodyContent: BodyContent = {
-  'image/jpeg': binary,
-  'image/png': binary,
-  'image/webp': binary,
-  'application/octet-stream': binary,
-  'multipart/form-data': {
-    schema: {
-      type: 'object',
-      properties: {
-        image: { type: 'array', items: { type: 'string', format: 'binary' }, minItems: 1, maxItems: 16 },
-      },
-      required: ['image'],
-    },
-  },
-}
-
-export const classifyRoute = createRoute({
-  method: 'post',
-  path: '/v1/classify',
-  summary: 'Classify one photo, or up to 16 in one multipart request',
-  description: [
-    'A raw body is one photo (JPEG, PNG or WebP; the type is read from the bytes, so any Content-Type',
-    'other than multipart/form-data is taken as raw bytes, curl’s default included) and gets one',
-    'Classification. A multipart/form-data body carries 1–16 files, each in a field named `image`, and',
-    'gets an array of Classifications in field order; one bad image fails the request with its `index`.',
-    'The whole body is limited to MAX_BODY_BYTES (10 MiB by default). Identical bytes are answered from',
-    'the cache (`X-Whisker-Cache`, `cached`); send `Cache-Control: no-cache` to recompute, `no-store` to',
-    'skip the cache entirely. `?explain=1` adds to each answer where the model looked for its label',
-    '(`explain`: a heatmap grid and a PNG data URL), computed from the same forward pass.',
-  ].join(' '),
-  security: OPTIONAL_API_KEY,
-  request: {
-    query: ClassifyQuerySchema,
-    body: { required: true, content: bodyContent },
-  },
-  responses: {
-    200: {
-      description:
-        'A Classification for a raw body; a ClassificationBatch (array, in field order) for multipart.',
-      headers: {
-        ...REQUEST_ID_HEADER,
-        'X-Whisker-Cache': {
-          description:
-            '`hit`, `miss`, `partial` (a batch, some cached) or `bypass` (`Cache-Control: no-store`).',
-          schema: { type: 'string', enum: ['hit', 'miss', 'partial', 'bypass'] },
-        },
-        'Server-Timing': {
-          description:
-            'read, hash, cache, decode, classify (resize + inference), explain (with `?explain=1`: Grad-CAM + PNG) and total, in ms.',
-          schema: { type: 'string' },
-        },
-      },
-      content: {
-        'application/json': { schema: z.union([ClassificationSchema, ClassificationBatchSchema]) },
-      },
-    },
-    400: problem(
-      'EMPTY_IMAGE, CORRUPT_IMAGE, INVALID_QUERY, INVALID_MULTIPART, UNEXPECTED_FIELD, MISSING_IMAGE or TOO_MANY_IMAGES',
-    ),
-    401: problem('UNAUTHORIZED: API keys are configured and none (or a wrong one) was sent'),
-    413: problem('TOO_MANY_BYTES: the body is over MAX_BODY_BYTES'),
-    415: problem('UNSUPPORTED_TYPE: not JPEG, PNG or WebP, judged by the bytes'),
-    422: problem('TOO_MANY_PIXELS: an image over the pixel budget (16 MP), refused before decoding'),
-    429: {
-      ...problem('RATE_LIMITED: wait `Retry-After` seconds'),
-      headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
-    },
-    500: problem('INTERNAL: our bug; quote requestId'),
-  },
-})
 
 /** The public answer for one image: `topK` predictions, the model, whether cached, and its stage times. */
 function toClassification(

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { basename, extname, join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { PreprocessError, type RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { openClassifier, readModelFolder } from '../eval/model-dir.ts'
@@ -127,9 +127,4 @@ export async function drawFilters(options: FiltersOptions): Promise<Picture[]> {
     }
   }
   return pictures
-}
-
-/** `cat.7.jpg` → `cat.7`: output names that say which photo they came from. */
-export function stemOf(path: string): string {
-  return basename(path, extname(path))
 }

@@ -28,13 +28,3 @@ export function overlay(image: RgbImage, heatmap: Heatmap, policy: ResizePolicy,
 export function overlayPng(image: RgbImage, heatmap: Heatmap, policy: ResizePolicy, size = OVERLAY_SIZE) {
   return overlay(image, heatmap, policy, size).png().toBuffer()
 }
-
-/** The heatmap alone as an RGBA PNG (what the Worker sends as a data URL), for pages to lay over a photo. */
-export function heatmapPng(heatmap: Heatmap, size: number): Promise<Buffer> {
-  const heat = renderHeatmap(heatmap, size)
-  return sharp(Buffer.from(heat.data.buffer, heat.data.byteOffset, heat.data.byteLength), {
-    raw: { width: size, height: size, channels: 4 },
-  })
-    .png()
-    .toBuffer()
-}
