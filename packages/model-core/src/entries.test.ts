@@ -37,6 +37,8 @@ describe('the entry points', () => {
       [
         'ExplainUnsupportedError',
         'GradientsMissingError',
+        'estimateSchema',
+        'exportFidelitySchema',
         'InvalidModelCardError',
         'MODEL_FILES',
         'explainSchema',
@@ -66,6 +68,9 @@ describe('the entry points', () => {
         'UnsupportedLayerError',
         'assembleTransferModel',
         'autoQuantize',
+        'DEFAULT_OUTPUT_BUDGET',
+        'outputChange',
+        'withinBudget',
         'backboneSpec',
         'buildSeedCnn',
         'buildHead',

@@ -12,6 +12,8 @@ import { listenForStop, StopRequested } from '../run/interrupt.ts'
 import { RUN_FILES } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
+import { formatEstimate } from '../train/estimate.ts'
+import { describeChange } from '../train/export-graph.ts'
 import { FINE_TUNE_RATE_FACTOR } from '../train/fine-tune.ts'
 import {
   ARCH_DEFAULTS,
@@ -23,8 +25,6 @@ import {
 } from '../train/options.ts'
 import { trainSeedCnn } from '../train/train-seed-cnn.ts'
 import { trainTransfer } from '../train/train-transfer.ts'
-import { formatEstimate } from '../train/estimate.ts'
-import { describeChange } from '../train/export-graph.ts'
 import { atLeastTwo, fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
 
 export function trainCommand(): Command {

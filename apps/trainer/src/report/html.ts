@@ -5,10 +5,10 @@ import sharp from 'sharp'
 import { argmax, type Evaluation, evaluatePredictions } from '../eval/metrics.ts'
 import { writeAtomically } from '../eval/write-atomically.ts'
 import { type EpochRecord, RUN_FILES, type RunRecord, type ValidationPrediction } from '../run/records.ts'
-import { bestEpoch, confusionSpec, curveSpec, renderSvg, rocSpec } from './charts.ts'
-import { type MistakeExplainer, openMistakeExplainer } from './explain.ts'
 import { formatEstimate } from '../train/estimate.ts'
 import { describeChange } from '../train/export-graph.ts'
+import { bestEpoch, confusionSpec, curveSpec, renderSvg, rocSpec } from './charts.ts'
+import { type MistakeExplainer, openMistakeExplainer } from './explain.ts'
 
 export interface ReportInput {
   run: RunRecord

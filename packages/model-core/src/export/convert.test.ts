@@ -438,16 +438,12 @@ describe('exporting the real MobileNetV2 α0.35 transfer model', () => {
   })
 
   it('mirror views: each photo and its mirror in one batch, answers that a mirrored photo cannot change', async () => {
-    const graph = await loadStock(
-      exportGraphModel(model, { ...IO, quantization: 'none', mirrorViews: true }),
-    )
+    const graph = await loadStock(exportGraphModel(model, { ...IO, quantization: 'none', mirrorViews: true }))
     const mirrored = tf.reverse(pixels, 2)
     const views = await runGraph(graph, { pixels }, 'embedding')
     const asked = await runGraph(graph, { pixels }, 'probabilities')
     const askedMirrored = await runGraph(graph, { pixels: mirrored }, 'probabilities')
-    const plain = await loadStock(
-      exportGraphModel(model, { ...IO, quantization: 'none' }),
-    )
+    const plain = await loadStock(exportGraphModel(model, { ...IO, quantization: 'none' }))
     const mirrorEmbedding = await runGraph(plain, { pixels: mirrored }, 'embedding')
     graph.dispose()
     plain.dispose()
