@@ -34,8 +34,11 @@ async function violations(page: Page): Promise<Violation[]> {
     const axe = (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe
     interface AxeResults {
       violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[]
+      passes: unknown[]
     }
     const result = await axe.run(document)
+    // A run that checked nothing would pass vacuously.
+    if (result.passes.length < 10) throw new Error(`axe checked only ${result.passes.length} rules`)
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,

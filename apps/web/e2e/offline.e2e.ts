@@ -135,9 +135,11 @@ describe('first visit', () => {
     const context = await browser().newContext(DESKTOP)
     try {
       const fetched: { path: string; by: 'page' | 'service worker' }[] = []
-      context.on('requestfinished', (request) => {
+      context.on('requestfinished', async (request) => {
         const url = new URL(request.url())
+        // Only answers with a body: a redirect (/index.html → /) or a 304 revalidation downloads none.
         if (url.origin !== baseUrl || request.method() !== 'GET') return
+        if ((await request.response())?.status() !== 200) return
         fetched.push({ path: url.pathname, by: request.serviceWorker() ? 'service worker' : 'page' })
       })
       const page = await context.newPage()
