@@ -14,6 +14,8 @@ declare module 'vitest' {
     chromiumPath: string
     /** Validation photos of the e2e model (never seen in training), in split.json's order. */
     photos: E2ePhoto[]
+    /** The first validation cat photo as a Y4M video, for Chromium's fake camera (fake-camera.ts). */
+    catVideo: string
     /** The e2e model's card, as the trainer wrote it. */
     modelCard: {
       version: string

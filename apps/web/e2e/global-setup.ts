@@ -7,6 +7,7 @@ import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
 import { findChromium } from './chromium.ts'
 import type { E2ePhoto } from './context.ts'
+import { writeY4m } from './fake-camera.ts'
 import { APP_ROOT, ARTIFACTS_DIR, DATA_DIR, E2E_DIR, E2E_DIST, E2E_MODEL_DIR, REPO_ROOT } from './paths.ts'
 import { startWorker, writeWorkerTsconfig } from './worker.ts'
 
@@ -43,6 +44,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   }
 
+  // The fake camera films the first validation cat (the photo the page tests label as a cat).
+  const filmed = photos.find((p) => p.label === 'cat') as E2ePhoto
+  const catVideo = join(E2E_DIR, 'cat.y4m')
+  await writeY4m(filmed.path, catVideo)
+
   await buildPage()
   const tsconfig = await writeWorkerTsconfig(E2E_MODEL_DIR)
   const worker = await startWorker({ tsconfig, assets: E2E_DIST })
@@ -50,6 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('baseUrl', worker.url)
   project.provide('chromiumPath', chromiumPath)
   project.provide('photos', photos)
+  project.provide('catVideo', catVideo)
   project.provide('modelCard', {
     version: card.version,
     labels: card.labels,
@@ -77,17 +84,23 @@ async function usableModel(): Promise<boolean> {
 /** `vite build` of the page into .e2e/dist, carrying the e2e model at /model/ for the on-device switch. */
 async function buildPage(): Promise<void> {
   const previous = process.env.WHISKER_WEB_MODEL_DIR
+  const nodeEnv = process.env.NODE_ENV
   process.env.WHISKER_WEB_MODEL_DIR = E2E_MODEL_DIR // read by vite.config.ts
+  // Vitest sets NODE_ENV=test, which would make this a development build (import.meta.env.PROD false, no
+  // service worker registered, Workbox's debug build): the tests must run what `vite build` ships.
+  process.env.NODE_ENV = 'production'
   try {
     await build({
       root: APP_ROOT,
       configFile: join(APP_ROOT, 'vite.config.ts'),
       logLevel: 'warn',
+      mode: 'production',
       build: { outDir: E2E_DIST, emptyOutDir: true },
     })
   } finally {
     if (previous === undefined) delete process.env.WHISKER_WEB_MODEL_DIR
     else process.env.WHISKER_WEB_MODEL_DIR = previous
+    process.env.NODE_ENV = nodeEnv
   }
 }
 

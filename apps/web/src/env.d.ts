@@ -1,2 +1,2 @@
-/** Set by vite.config.ts: whether the build carries a copy of the model at /model/ for on-device use. */
-declare const __WHISKER_ON_DEVICE__: boolean
+/** Set by vite.config.ts: the content hash of the model copied to /model/ for on-device use, null when the build has none. */
+declare const __WHISKER_MODEL_REVISION__: string | null

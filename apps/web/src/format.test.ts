@@ -8,6 +8,7 @@ import {
   formatBytes,
   formatClock,
   formatDate,
+  formatFrameRate,
   formatLabel,
   formatLatency,
   formatPercent,
@@ -62,6 +63,13 @@ describe('formatLatency', () => {
 
   it('shows sub-millisecond times as <1 ms rather than 0 ms', () => {
     expect(formatLatency(0.2)).toBe('<1 ms')
+  })
+})
+
+describe('formatFrameRate', () => {
+  it('says frames a second, with one decimal below 10', () => {
+    expect(formatFrameRate(4.46)).toBe('4.5 frames a second')
+    expect(formatFrameRate(12.4)).toBe('12 frames a second')
   })
 })
 

@@ -62,6 +62,12 @@ export function formatClock(at: number, timeZone?: string): string {
 }
 
 /** Long versions (content hashes) cut to their first `length` characters. */
+/** `12 frames a second`, with one decimal below 10 (`4.5 frames a second`). */
+export function formatFrameRate(perSecond: number): string {
+  const value = perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond))
+  return `${value} frames a second`
+}
+
 export function shortVersion(version: string, length = 12): string {
   return version.length > length ? `${version.slice(0, length)}…` : version
 }

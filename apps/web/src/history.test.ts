@@ -9,6 +9,7 @@ import {
   type RecentStorage,
   saveRecent,
 } from './history.ts'
+import { fakeStorage } from './test-support/storage.ts'
 
 const entry = (n: number, extra: Partial<RecentEntry> = {}): RecentEntry => ({
   name: `photo-${n}.jpg`,
@@ -21,22 +22,6 @@ const entry = (n: number, extra: Partial<RecentEntry> = {}): RecentEntry => ({
 })
 
 const thumb = 'data:image/jpeg;base64,/9j/4AAQSkZJRg=='
-
-/** A Map-backed Storage; `quota` makes setItem throw for values longer than that, as browsers do. */
-function fakeStorage(quota = Number.POSITIVE_INFINITY) {
-  const items = new Map<string, string>()
-  const storage: RecentStorage = {
-    getItem: (key) => items.get(key) ?? null,
-    setItem: (key, value) => {
-      if (value.length > quota) throw new DOMException('full', 'QuotaExceededError')
-      items.set(key, value)
-    },
-    removeItem: (key) => {
-      items.delete(key)
-    },
-  }
-  return { storage, items }
-}
 
 describe('addRecent', () => {
   it('puts the newest first: a batch finishing a, b, c lists c, b, a above older results', () => {

@@ -31,8 +31,11 @@ import {
   saveRecent,
   type Where,
 } from './history.ts'
+import { LiveCamera } from './live.ts'
 import { leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
+import { registerServiceWorker, whenControlled } from './offline.ts'
 import type { DeviceClassifier } from './on-device.ts'
+import { loadOnDevicePreference, saveOnDevicePreference } from './settings.ts'
 import {
   findUi,
   ResultCard,
@@ -49,18 +52,22 @@ import {
 /** Give up on an answer after this long; the Worker normally answers in well under a second. */
 const TIMEOUT_MS = 30_000
 const OFF_TEXT = "Off: photos are sent to Whisker's server."
+/** How long turning the switch on waits for the service worker, so the model it fetches is kept offline. */
+const CONTROL_WAIT_MS = 5_000
 
 const ui = findUi(document)
+registerServiceWorker()
 
-function sessionStore(): RecentStorage | undefined {
+function store(kind: 'sessionStorage' | 'localStorage'): RecentStorage | undefined {
   try {
-    return window.sessionStorage
+    return window[kind]
   } catch {
-    return undefined // storage disabled: the list just isn't kept across reloads
+    return undefined // storage disabled: the page just forgets on reload
   }
 }
 
-const storage = sessionStore()
+const storage = store('sessionStorage')
+const settings = store('localStorage')
 let recent: RecentEntry[] = loadRecent(storage)
 showRecent(ui, recent)
 
@@ -83,8 +90,11 @@ function deviceReadyText(classifier: DeviceClassifier): string {
 }
 
 function loadDevice(): Promise<DeviceClassifier | undefined> {
-  deviceLoad ??= import('./on-device.ts')
-    .then(({ loadDeviceClassifier }) => loadDeviceClassifier())
+  const revision = __WHISKER_MODEL_REVISION__
+  if (revision === null) return Promise.resolve(undefined)
+  deviceLoad ??= whenControlled(CONTROL_WAIT_MS)
+    .then(() => import('./on-device.ts'))
+    .then(({ loadDeviceClassifier }) => loadDeviceClassifier(revision))
     .then((classifier) => {
       device = classifier
       if (serverCard === undefined) {
@@ -114,19 +124,25 @@ async function switchOnDevice(): Promise<void> {
   }
 }
 
-/** Where the next batch is classified; waits for the model if the switch was just turned on. */
-async function chooseWhere(): Promise<{ where: Where; device?: DeviceClassifier }> {
-  if (!ui.onDevice.checked) return { where: 'server' }
+/**
+ * Where the next batch is classified; waits for the model if the switch was just turned on. `force`
+ * 'server' sends it to the server whatever the switch says (a frame frozen in the live view).
+ */
+async function chooseWhere(force?: 'server'): Promise<{ where: Where; device?: DeviceClassifier }> {
+  if (!ui.onDevice.checked || force === 'server') return { where: 'server' }
   const classifier = device ?? (await loadDevice())
   return classifier && ui.onDevice.checked ? { where: 'device', device: classifier } : { where: 'server' }
 }
 
-if (__WHISKER_ON_DEVICE__) {
+if (__WHISKER_MODEL_REVISION__ !== null) {
   showDeviceState(ui, 'off', OFF_TEXT)
   ui.onDevice.addEventListener('change', () => {
+    saveOnDevicePreference(settings, ui.onDevice.checked)
     if (ui.onDevice.checked) void switchOnDevice()
     else showDeviceState(ui, 'off', OFF_TEXT)
   })
+  // Left on last time: on again, which also brings a new model version into the offline copy.
+  if (loadOnDevicePreference(settings)) void switchOnDevice()
 } else {
   showDeviceState(ui, 'unavailable', 'Not available: this build of the page has no copy of the model.')
 }
@@ -256,7 +272,7 @@ async function classifyPrepared(
   })
 }
 
-async function classifyFiles(list: ArrayLike<File> | null | undefined): Promise<void> {
+async function classifyFiles(list: ArrayLike<File> | null | undefined, force?: 'server'): Promise<void> {
   const { files, dropped } = takeFiles(list)
   if (files.length === 0) return
 
@@ -274,7 +290,7 @@ async function classifyFiles(list: ArrayLike<File> | null | undefined): Promise<
   setNotice(ui, dropped > 0 ? leftOutMessage(dropped, MAX_BATCH) : undefined)
   setStatus(ui, files.length === 1 ? 'Looking at your photo…' : `Looking at ${files.length} photos…`)
 
-  const place = await chooseWhere()
+  const place = await chooseWhere(force)
   const steps = await mapLimited(files, CONCURRENCY, (file, i) =>
     prepare(file, current.cards[i] as ResultCard, signal),
   )
@@ -298,8 +314,8 @@ async function classifyFiles(list: ArrayLike<File> | null | undefined): Promise<
   setStatus(ui, summarizeBatch(items, only === undefined ? undefined : only.ok ? only.summary : only.message))
 }
 
-function start(files: ArrayLike<File> | null | undefined): void {
-  classifyFiles(files).catch((error: unknown) => {
+function start(files: ArrayLike<File> | null | undefined, force?: 'server'): void {
+  classifyFiles(files, force).catch((error: unknown) => {
     console.error(error)
     setStatus(ui, 'Something went wrong. Please try again.')
   })
@@ -311,6 +327,10 @@ for (const input of [ui.input, ui.camera]) {
     input.value = '' // so choosing the same file again still counts as a change
   })
 }
+
+// The live camera classifies on this device, so it needs the build's copy of the model.
+if (__WHISKER_MODEL_REVISION__ === null) ui.live.open.hidden = true
+else new LiveCamera({ ui: ui.live, classifier: loadDevice, send: (photo) => start([photo], 'server') })
 
 const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false
 

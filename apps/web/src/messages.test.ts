@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ApiError, ProblemCode } from './api.ts'
-import { leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
+import { cameraMessage, leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
 
 const problem = (status: number, code?: string): ApiError =>
   code === undefined ? { kind: 'problem', status } : { kind: 'problem', status, code }
@@ -72,5 +72,22 @@ describe('messageFor', () => {
       expect(message).not.toMatch(/huffman|CORRUPT_IMAGE|TypeError|confidence should/)
       expect(message).toMatch(/^[A-Z].*\.$/)
     }
+  })
+})
+
+describe('cameraMessage', () => {
+  it.each([
+    ['NotAllowedError', /blocked/],
+    ['SecurityError', /blocked/],
+    ['NotFoundError', /No camera/],
+    ['OverconstrainedError', /No camera/],
+    ['NotReadableError', /busy in another app/],
+  ])('explains %s in plain words', (name, words) => {
+    expect(cameraMessage(new DOMException('detail', name))).toMatch(words)
+  })
+
+  it('falls back on one sentence for anything else, and for no camera API at all', () => {
+    expect(cameraMessage(new TypeError('x'))).toMatch(/can’t show a live camera/)
+    expect(cameraMessage(undefined)).toMatch(/can’t show a live camera/)
   })
 })

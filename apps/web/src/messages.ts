@@ -45,3 +45,24 @@ export function leftOutMessage(leftOut: number, max: number): string {
   const photos = leftOut === 1 ? '1 photo was' : `${leftOut} photos were`
   return `Only the first ${max} photos are classified at a time; ${photos} left out.`
 }
+
+/**
+ * What the live view says when the camera cannot start, by the `getUserMedia` error's name; anything
+ * unknown (and no camera API at all, e.g. a page not served over HTTPS) gets the last sentence.
+ */
+export function cameraMessage(error: unknown): string {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : ''
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera access is blocked. Allow it in your browser’s settings, or choose a photo instead.'
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera was found. Choose a photo instead.'
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The camera is busy in another app. Close it there and try again.'
+    default:
+      return 'This browser can’t show a live camera here. Choose a photo instead.'
+  }
+}

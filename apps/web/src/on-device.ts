@@ -11,7 +11,8 @@
  *   white). Same labels; scores can differ in the last digits, since the JPEG decoders differ.
  *
  * This module is heavy (tfjs, the predictor) and only loaded, as its own chunk, when the switch is turned
- * on. The model files are copied into the build at `/model/` by vite.config.ts.
+ * on or the live camera opens. The model files are copied into the build at `/model/` by vite/model.ts and
+ * fetched with `?v=<revision>` (their content hash), so the service worker's copy is always the right one.
  */
 import jpegUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url'
 import pngUrl from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm?url'
@@ -20,6 +21,7 @@ import '@tensorflow/tfjs-backend-cpu' // registers the pure-JS backend
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm' // also registers the wasm backend
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url'
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url'
+import threadedWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url'
 import * as tf from '@tensorflow/tfjs-core'
 // Gradients for the heatmaps (Grad-CAM differentiates the model's head); tfjs-core registers none itself.
 import '@tensorflow/tfjs-core/dist/register_all_gradients'
@@ -58,6 +60,11 @@ export interface DeviceClassifier {
   readonly modelBytes: number
   /** Never throws; `latencyMs` covers decoding and inference (and the heatmap). */
   classify(image: Blob, options?: { explain?: boolean }): Promise<Outcome<Classification>>
+  /**
+   * The video's current frame, as a photo of it would be: its RGB pixels through the same predictor
+   * (`toModelInput`, the graph). Never throws; `latencyMs` covers reading the pixels and inference.
+   */
+  classifyFrame(video: HTMLVideoElement): Promise<Outcome<Classification>>
 }
 
 /** The Worker's heatmap PNG side (apps/edge-api/src/heatmap-png.ts), so both look the same. */
@@ -104,6 +111,21 @@ async function wasmAllowed(): Promise<boolean> {
   }
 }
 
+/** What `source` shows, `width` × `height`, as RGB on white: the pixels every decoder hands the predictor. */
+function pixelsOf(
+  canvas: HTMLCanvasElement,
+  source: CanvasImageSource,
+  width: number,
+  height: number,
+): RgbImage {
+  canvas.width = width
+  canvas.height = height
+  const context = canvas.getContext('2d', { willReadFrequently: true })
+  if (!context) throw new Error('no 2D canvas')
+  context.drawImage(source, 0, 0, width, height)
+  return flattenRgba(context.getImageData(0, 0, width, height).data, width, height)
+}
+
 /** The browser's decoder behind the package's guards, so the same files are refused with the same codes. */
 const decodeInBrowser: ImageDecoder = async (bytes, limits) => {
   const header = checkLimits(bytes, limits)
@@ -119,14 +141,7 @@ const decodeInBrowser: ImageDecoder = async (bytes, limits) => {
     throw new CorruptImageError('the browser could not decode it')
   }
   try {
-    const canvas = document.createElement('canvas')
-    canvas.width = bitmap.width
-    canvas.height = bitmap.height
-    const context = canvas.getContext('2d', { willReadFrequently: true })
-    if (!context) throw new Error('no 2D canvas')
-    context.drawImage(bitmap, 0, 0)
-    const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height)
-    return flattenRgba(data, bitmap.width, bitmap.height) satisfies RgbImage
+    return pixelsOf(document.createElement('canvas'), bitmap, bitmap.width, bitmap.height)
   } finally {
     bitmap.close()
   }
@@ -139,8 +154,16 @@ interface Engine {
 }
 
 async function wasmEngine(): Promise<Engine> {
-  // Only the single-threaded builds: threads need a cross-origin isolated page, which this one is not.
-  setWasmPaths({ 'tfjs-backend-wasm.wasm': plainWasmUrl, 'tfjs-backend-wasm-simd.wasm': simdWasmUrl })
+  // Only the single-threaded builds: threads need a cross-origin isolated page, which this one is not,
+  // so tfjs is told so rather than trusting its probe. setWasmPaths still insists on a path for each of
+  // the three binaries (without one it throws, and the page silently fell back on the JS engine): the
+  // threaded one is named too, emitted into the build but never fetched.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': plainWasmUrl,
+    'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedWasmUrl,
+  })
   const [jpeg, png, webp, started] = await Promise.all([
     compile(jpegUrl),
     compile(pngUrl),
@@ -167,17 +190,22 @@ async function startEngine(): Promise<Engine> {
   return jsEngine()
 }
 
-/** Downloads the model and starts tfjs. Rejects (with a technical reason) if anything fails. */
-export async function loadDeviceClassifier(base = '/model/'): Promise<DeviceClassifier> {
+/**
+ * Downloads the model (`revision`: its content hash, set by the build) and starts tfjs. Rejects (with a
+ * technical reason) if anything fails.
+ */
+export async function loadDeviceClassifier(revision: string, base = '/model/'): Promise<DeviceClassifier> {
+  const url = (file: string) => `${base}${file}?v=${encodeURIComponent(revision)}`
   const [cardJson, modelJson, weights, engine] = await Promise.all([
-    download(`${base}card.json`).then((r) => r.json() as Promise<unknown>),
-    download(`${base}model.json`).then((r) => r.json() as Promise<GraphModelJson>),
-    download(`${base}weights.bin`).then((r) => r.arrayBuffer()),
+    download(url('card.json')).then((r) => r.json() as Promise<unknown>),
+    download(url('model.json')).then((r) => r.json() as Promise<GraphModelJson>),
+    download(url('weights.bin')).then((r) => r.arrayBuffer()),
     startEngine(),
   ])
   tf.enableProdMode() // skips per-op NaN checks and debug bookkeeping
   const classifier = await loadClassifier({ modelJson, weights, card: parseFullCard(cardJson) })
   const version = classifier.card.version
+  const frameCanvas = document.createElement('canvas')
 
   return {
     card: parseModelCard(cardJson),
@@ -199,6 +227,17 @@ export async function loadDeviceClassifier(base = '/model/'): Promise<DeviceClas
             value: { label, confidence, predictions, model: { version }, explain },
           }
         }
+        const { label, confidence, predictions } = await classifier.classify(pixels)
+        const latencyMs = performance.now() - started
+        return { ok: true, latencyMs, value: { label, confidence, predictions, model: { version } } }
+      } catch (error) {
+        return { ok: false, error: deviceProblem(error) }
+      }
+    },
+    async classifyFrame(video) {
+      const started = performance.now()
+      try {
+        const pixels = pixelsOf(frameCanvas, video, video.videoWidth, video.videoHeight)
         const { label, confidence, predictions } = await classifier.classify(pixels)
         const latencyMs = performance.now() - started
         return { ok: true, latencyMs, value: { label, confidence, predictions, model: { version } } }

@@ -26,6 +26,23 @@ export interface Ui {
   readonly clearRecent: HTMLButtonElement
   readonly model: HTMLElement
   readonly modelNote: HTMLElement
+  readonly live: LiveUi
+}
+
+/** The live camera panel. */
+export interface LiveUi {
+  readonly open: HTMLButtonElement
+  readonly panel: HTMLElement
+  readonly close: HTMLButtonElement
+  readonly video: HTMLVideoElement
+  readonly still: HTMLImageElement
+  readonly label: HTMLElement
+  readonly confidence: HTMLElement
+  readonly bars: HTMLElement
+  readonly note: HTMLElement
+  readonly rate: HTMLElement
+  readonly freeze: HTMLButtonElement
+  readonly switchCamera: HTMLButtonElement
 }
 
 function find<T extends HTMLElement>(root: ParentNode, id: string, type: new () => T): T {
@@ -49,6 +66,20 @@ export function findUi(root: ParentNode): Ui {
     clearRecent: find(root, 'clear-recent', HTMLButtonElement),
     model: find(root, 'model', HTMLElement),
     modelNote: find(root, 'model-note', HTMLElement),
+    live: {
+      open: find(root, 'live-open', HTMLButtonElement),
+      panel: find(root, 'live', HTMLElement),
+      close: find(root, 'live-close', HTMLButtonElement),
+      video: find(root, 'live-video', HTMLVideoElement),
+      still: find(root, 'live-still', HTMLImageElement),
+      label: find(root, 'live-label', HTMLElement),
+      confidence: find(root, 'live-confidence', HTMLElement),
+      bars: find(root, 'live-bars', HTMLElement),
+      note: find(root, 'live-note', HTMLElement),
+      rate: find(root, 'live-rate', HTMLElement),
+      freeze: find(root, 'live-freeze', HTMLButtonElement),
+      switchCamera: find(root, 'live-switch', HTMLButtonElement),
+    },
   }
 }
 
@@ -76,7 +107,8 @@ export function setDragging(ui: Ui, dragging: boolean): void {
   ui.dropzone.classList.toggle('dropzone--active', dragging)
 }
 
-function bars(view: ResultView): HTMLElement {
+/** One bar per class, highest first; each percentage is text, the bar itself decorative. */
+export function bars(view: ResultView): HTMLElement {
   const list = node('ul', 'bars')
   list.setAttribute('aria-label', 'Score for each class')
   list.append(
