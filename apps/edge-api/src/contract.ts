@@ -114,7 +114,7 @@ export const modelRoute = createRoute({
   operationId: 'getModelCard',
   summary: 'The model card of the model being served',
   description:
-    'Labels, input size, metrics and `version`. Sent with an ETag: revalidate with If-None-Match for a 304.',
+    'Labels, input size, `version`, and `estimate`: the accuracy and log loss to expect on new photos, with 95 % intervals and how they were measured. Sent with an ETag: revalidate with If-None-Match for a 304.',
   security: OPTIONAL_API_KEY,
   responses: {
     200: {

@@ -1,14 +1,21 @@
+import { parseModelCard } from '@whisker/model-core'
 import { describe, expect, inject, it } from 'vitest'
 import { call } from '../test/client.ts'
 
 describe('GET /v1/model', () => {
-  it('returns the bundled model card', async () => {
+  it('returns the bundled model card, with the estimate of what new photos get and how it was made', async () => {
     const res = await call('/v1/model')
     expect(res.status).toBe(200)
-    const card = (await res.json()) as { version: string; labels: string[]; metrics: { valAccuracy: number } }
+    const card = parseModelCard(await res.json())
     expect(card.version).toMatch(/^[0-9a-f]{16}$/)
     expect(card.labels).toEqual(['cat', 'dog'])
     expect(card.metrics.valAccuracy).toBe(inject('trainerValAccuracy'))
+    // The test model seals a fifth of its photos: the estimate is the served model's figure on them.
+    expect(card.estimate).toMatchObject({ method: 'holdout', accuracy: inject('trainerValAccuracy') })
+    const [low, high] = card.estimate!.accuracyInterval
+    expect(low).toBeLessThanOrEqual(card.estimate!.accuracy)
+    expect(high).toBeGreaterThanOrEqual(card.estimate!.accuracy)
+    expect(card.estimate!.how).toMatch(/sealed before any choice/)
   })
 
   it('sends an ETag and answers If-None-Match with 304 Not Modified (no body, same ETag)', async () => {

@@ -36,7 +36,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const cli = resolve(import.meta.dirname, '..', 'src', 'cli.ts')
   // A sealed share (--val-split): evaluate's tests classify photos the model never trained or chose on.
   const args = [
-    ...['train', '--limit-per-class', '40', '--epochs', '10', '--val-split', '0.2'],
+    // --hidden 16: a head with a hidden layer, so heatmaps go the Grad-CAM way (the default linear head's CAM
+    // is its special case, covered by train.test.ts and model-core).
+    ...['train', '--limit-per-class', '40', '--epochs', '10', '--val-split', '0.2', '--hidden', '16'],
     ...['--no-cache', '--quantize', 'float16'],
   ]
   await promisify(execFile)(process.execPath, [cli, ...args, '--out', model, '--runs', runs], {

@@ -34,3 +34,16 @@ export interface ModelArtifacts {
 
 /** File names of a model directory: what the trainer writes and what the Worker bundles. */
 export const MODEL_FILES = { graph: 'model.json', weights: 'weights.bin', card: 'card.json' } as const
+
+/** The ops a fused node applies after its main op (`fused_ops`, base64 strings in proto-JSON); [] if unreadable. */
+export function fusedOps(node: GraphNode): string[] {
+  const list = (node.attr?.fused_ops as { list?: { s?: string[] } } | undefined)?.list?.s ?? []
+  try {
+    return list.map((s) => atob(s))
+  } catch {
+    return ['?']
+  }
+}
+
+/** Name suffix of the node that averages a photo's two views (mirror views): readers of the graph step over it. */
+export const VIEWS_MEAN = '/views_mean'

@@ -58,8 +58,12 @@ describe('the entry points', () => {
     const training = await import('./training.ts')
     expect(Object.keys(training).sort()).toEqual(
       [
+        'BACKBONE_SPEC_FILE',
         'BACKBONES',
         'BackboneNotFoundError',
+        'InvalidBackboneSpecError',
+        'backboneSpecSchema',
+        'parseBackboneSpec',
         'DEFAULT_BACKBONE',
         'DEFAULT_HEAD',
         'InvalidFineTuneDepthError',

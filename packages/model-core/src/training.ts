@@ -1,11 +1,15 @@
 /** Node-only entry for the trainer: architectures, backbone loading, export, model folders. */
 export {
+  BACKBONE_SPEC_FILE,
   BACKBONES,
   type BackboneName,
   type BackboneSpec,
   backboneSpec,
+  backboneSpecSchema,
   DEFAULT_BACKBONE,
+  InvalidBackboneSpecError,
   isBackboneName,
+  parseBackboneSpec,
   UnknownBackboneError,
 } from './architectures/backbones.ts'
 export { type SteppedDropoutOptions, setDropoutStep, steppedDropout } from './architectures/dropout.ts'

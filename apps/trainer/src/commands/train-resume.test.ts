@@ -36,9 +36,10 @@ describe('whisker train interrupted with Ctrl-C', () => {
     expect(second.code).toBe(0)
     expect(second.stderr).toMatch(new RegExp(`Resuming run ${id}`))
     // Photos embedded before the interruption come from the cache.
-    const [, hits] = second.stderr.match(/embeddings: (\d+) of 120 from cache/) ?? []
+    // (120 photos and their mirrors.)
+    const [, hits] = second.stderr.match(/embeddings: (\d+) of 240 from cache/) ?? []
     expect(Number(hits)).toBeGreaterThan(0)
-    expect(second.stdout).toMatch(/validation accuracy/)
+    expect(second.stdout).toMatch(/expected on new photos/)
     const done = JSON.parse(await readFile(join(runs, id!, 'run.json'), 'utf8'))
     expect(done.status).toBe('done')
   })

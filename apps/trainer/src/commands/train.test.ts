@@ -93,7 +93,7 @@ describe('whisker train', () => {
     const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
     const args = ['--limit-per-class', '40', '--epochs', '1', '--quantize', 'float16', '--out', out]
     const { stderr } = await whisker('train', ...args, '--cache-dir', cacheDir)
-    expect(stderr).toMatch(/embeddings: 78 of 80 from cache/)
+    expect(stderr).toMatch(/embeddings: 158 of 160 from cache/)
     expect(stderr).toMatch(
       /embedding cache: 2 entries were corrupt or stale and were recomputed \(2 not an entry\)/,
     )

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import {
   BACKBONES,
   backboneSpec,
+  backboneSpecSchema,
   DEFAULT_BACKBONE,
+  InvalidBackboneSpecError,
   isBackboneName,
+  parseBackboneSpec,
   UnknownBackboneError,
 } from './backbones.ts'
 
@@ -25,6 +28,10 @@ describe('the backbone registry', () => {
       [-1, 1],
       [0, 1],
     ]).toContainEqual([0 * scale + offset, 255 * scale + offset])
+  })
+
+  it.each(NAMES)('%s passes the schema users’ spec files are held to', (name) => {
+    expect(backboneSpecSchema.parse(backboneSpec(name))).toEqual(backboneSpec(name))
   })
 
   it('downloads only over https', () => {
@@ -71,5 +78,36 @@ describe('isBackboneName', () => {
   ])('rejects %j, including names every object inherits', (name) => {
     expect(isBackboneName(name)).toBe(false)
     expect(() => backboneSpec(name)).toThrow(UnknownBackboneError)
+  })
+})
+
+describe('parseBackboneSpec', () => {
+  const mine = { ...backboneSpec('mobilenet_v2_0.35'), name: 'my-net', url: undefined }
+
+  it('takes a spec like the registry’s entries', () => {
+    expect(parseBackboneSpec(mine, 'my-net/whisker-backbone.json')).toMatchObject({
+      name: 'my-net',
+      inputSize: 224,
+    })
+  })
+
+  it('refuses a bad spec as INVALID_BACKBONE_SPEC, naming the file and every bad field', () => {
+    const bad = {
+      ...mine,
+      inputSize: 'big',
+      normalization: { scale: 0, offset: -1 },
+      url: 'http://x.test/m.json',
+    }
+    expect(() => parseBackboneSpec(bad, 'my-net/whisker-backbone.json')).toThrow(InvalidBackboneSpecError)
+    const error = (() => {
+      try {
+        parseBackboneSpec(bad, 'my-net/whisker-backbone.json')
+      } catch (e) {
+        return e as InvalidBackboneSpecError
+      }
+    })()
+    expect(error?.code).toBe('INVALID_BACKBONE_SPEC')
+    for (const part of ['my-net/whisker-backbone.json', 'at inputSize', 'at normalization.scale', 'at url'])
+      expect(error?.message).toContain(part)
   })
 })

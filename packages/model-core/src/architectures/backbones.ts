@@ -1,19 +1,45 @@
+import { z } from 'zod'
+
 /**
- * The pretrained backbones Whisker knows. Each entry says what the network expects, so that nothing
- * downstream hard-codes an input size or a value range.
+ * What a backbone expects, so that nothing downstream hard-codes an input size or a value range. The
+ * registry's entries and users' own backbones (a `whisker-backbone.json` beside their model.json) are
+ * validated by this one schema.
  */
-export interface BackboneSpec {
-  readonly name: string
+export const backboneSpecSchema = z.object({
+  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . - only (it names cache folders)'),
   /** Square input side in pixels. */
-  readonly inputSize: number
+  inputSize: z.number().int().min(8).max(1024),
   /** Maps pixels in [0, 255] to the range the network was trained on: x · scale + offset. */
-  readonly normalization: { readonly scale: number; readonly offset: number }
+  normalization: z.object({ scale: z.number().positive(), offset: z.number() }),
   /** The layer whose output, global-average-pooled, is the embedding. */
-  readonly featureLayer: string
-  readonly featureDim: number
+  featureLayer: z.string().min(1),
+  /** Channels of the feature layer: checked against the network when it loads. */
+  featureDim: z.number().int().positive(),
   /** Where users with internet get it; cached on disk after the first download. */
-  readonly url?: string
-  readonly license: string
+  url: z.url({ protocol: /^https$/ }).optional(),
+  license: z.string().min(1),
+})
+
+export type BackboneSpec = Readonly<z.infer<typeof backboneSpecSchema>> & {
+  readonly normalization: { readonly scale: number; readonly offset: number }
+}
+
+/** The file in a backbone folder that says what the network expects (see backboneSpecSchema). */
+export const BACKBONE_SPEC_FILE = 'whisker-backbone.json'
+
+export class InvalidBackboneSpecError extends Error {
+  readonly code = 'INVALID_BACKBONE_SPEC'
+  constructor(where: string, why: string) {
+    super(`The backbone spec ${where} is invalid: ${why}`)
+    this.name = 'InvalidBackboneSpecError'
+  }
+}
+
+/** A spec file's content, validated; throws InvalidBackboneSpecError naming every problem. */
+export function parseBackboneSpec(json: unknown, where: string): BackboneSpec {
+  const parsed = backboneSpecSchema.safeParse(json)
+  if (!parsed.success) throw new InvalidBackboneSpecError(where, z.prettifyError(parsed.error))
+  return parsed.data
 }
 
 const TO_MINUS_ONE_ONE = { scale: 1 / 127.5, offset: -1 }

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MODELS_DIR } from '../test-support/paths.ts'
 import { maxAbsDiff, runLayers, seededRandom, uniform, useWasmBackend } from '../test-support/tf.ts'
-import { BACKBONES, type BackboneName } from './backbones.ts'
+import { BACKBONE_SPEC_FILE, BACKBONES, type BackboneName, InvalidBackboneSpecError } from './backbones.ts'
 import { BackboneNotFoundError, defaultCacheDir, type LoadedBackbone, loadBackbone } from './load-backbone.ts'
 
 beforeAll(useWasmBackend)
@@ -75,7 +75,37 @@ describe('loadBackbone refusals', () => {
     await writeFile(join(folder, 'model.json'), '{}')
     const error = await rejection(loadBackbone({ backbone: folder }))
     expect(error).toBeInstanceOf(BackboneNotFoundError)
-    expect(error.message).toMatch(/registry's names/)
+    expect(error.message).toMatch(/whisker-backbone\.json is missing/)
+  })
+})
+
+describe('a user’s own backbone: any folder with a whisker-backbone.json', () => {
+  /** MobileNetV2 α0.35's files under a name the registry does not know, with the given spec. */
+  async function ownBackbone(spec: Record<string, unknown>): Promise<string> {
+    const folder = join(await emptyFolder('own'), 'pet-net')
+    await cp(join(MODELS_DIR, MOBILENET), folder, { recursive: true })
+    await writeFile(join(folder, BACKBONE_SPEC_FILE), JSON.stringify(spec))
+    return folder
+  }
+  const spec = { ...BACKBONES[MOBILENET], name: 'pet-net', url: undefined }
+
+  it('loads with the settings its spec file gives, cut at its feature layer', async () => {
+    const backbone = await loadBackbone({ backbone: await ownBackbone(spec) })
+    expect(backbone.spec).toMatchObject({ name: 'pet-net', featureLayer: 'out_relu', featureDim: 1280 })
+    expect(backbone.model.outputs[0]!.shape).toEqual([null, 7, 7, 1280])
+    backbone.model.dispose()
+  })
+
+  it.each([
+    [{ ...spec, featureLayer: 'no_such_layer' }, /no layer "no_such_layer"/],
+    [{ ...spec, featureDim: 512 }, /not a feature map of 512 channels/],
+    [{ ...spec, inputSize: 160 }, /takes 224×224 inputs, not 160×160/],
+    [{ ...spec, normalization: undefined }, /normalization/],
+  ])('refuses a spec that does not fit its network (%#), naming the field', async (bad, message) => {
+    const error = await rejection(loadBackbone({ backbone: await ownBackbone(bad) }))
+    expect(error).toBeInstanceOf(InvalidBackboneSpecError)
+    expect(error.message).toMatch(message)
+    expect(error.message).toContain(BACKBONE_SPEC_FILE)
   })
 })
 

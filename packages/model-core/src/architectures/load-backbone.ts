@@ -4,7 +4,14 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { type BackboneSpec, backboneSpec, isBackboneName } from './backbones.ts'
+import {
+  BACKBONE_SPEC_FILE,
+  type BackboneSpec,
+  backboneSpec,
+  InvalidBackboneSpecError,
+  isBackboneName,
+  parseBackboneSpec,
+} from './backbones.ts'
 
 export interface BackboneSource {
   /** A registry name (e.g. mobilenet_v2_0.35) or a folder holding a layers model.json. */
@@ -47,7 +54,33 @@ interface LayersModelJson {
 export async function loadBackbone(source: BackboneSource): Promise<LoadedBackbone> {
   const { folder, spec } = await locateBackbone(source)
   const full = await tfl.loadLayersModel(await readLayersModel(folder))
-  const model = tfl.model({ inputs: full.inputs, outputs: full.getLayer(spec.featureLayer).output })
+  const where = join(folder, BACKBONE_SPEC_FILE)
+  const layer = full.layers.find((l) => l.name === spec.featureLayer)
+  if (!layer) {
+    throw new InvalidBackboneSpecError(
+      where,
+      `the network has no layer "${spec.featureLayer}" (featureLayer)`,
+    )
+  }
+  const output = layer.output as tfl.SymbolicTensor
+  const channels = output.shape[3]
+  if (output.shape.length !== 4 || channels !== spec.featureDim) {
+    throw new InvalidBackboneSpecError(
+      where,
+      `layer "${spec.featureLayer}" outputs ${JSON.stringify(output.shape)}, not a feature map of ${spec.featureDim} channels (featureDim)`,
+    )
+  }
+  const [, inHeight, inWidth] = full.inputs[0]!.shape
+  if (
+    (inHeight !== null && inHeight !== spec.inputSize) ||
+    (inWidth !== null && inWidth !== spec.inputSize)
+  ) {
+    throw new InvalidBackboneSpecError(
+      where,
+      `the network takes ${inHeight}×${inWidth} inputs, not ${spec.inputSize}×${spec.inputSize} (inputSize)`,
+    )
+  }
+  const model = tfl.model({ inputs: full.inputs, outputs: output })
   return { spec, model, from: folder }
 }
 
@@ -55,7 +88,7 @@ async function locateBackbone(source: BackboneSource): Promise<{ folder: string;
   if (!isBackboneName(source.backbone)) {
     const folder = resolve(source.backbone)
     if (!existsSync(join(folder, 'model.json'))) throw new BackboneNotFoundError(source.backbone, [folder])
-    return { folder, spec: specForFolder(folder) }
+    return { folder, spec: await specForFolder(folder) }
   }
   const spec = backboneSpec(source.backbone)
   const candidates = [
@@ -73,12 +106,26 @@ async function locateBackbone(source: BackboneSource): Promise<{ folder: string;
   return { folder: cached, spec }
 }
 
-/** A folder named like a registry entry gets that entry's settings; others must be registry-shaped too. */
-function specForFolder(folder: string): BackboneSpec {
+/**
+ * A folder's own spec file says what its network expects; without one, a folder named like a registry
+ * entry gets that entry's settings. Anything else is refused: guessing a value range silently costs
+ * tens of points of accuracy.
+ */
+async function specForFolder(folder: string): Promise<BackboneSpec> {
+  const file = join(folder, BACKBONE_SPEC_FILE)
+  if (existsSync(file)) {
+    let json: unknown
+    try {
+      json = JSON.parse(await readFile(file, 'utf8'))
+    } catch (error) {
+      throw new InvalidBackboneSpecError(file, `not JSON (${(error as Error).message})`)
+    }
+    return parseBackboneSpec(json, file)
+  }
   const name = folder.split(/[\\/]/).at(-1) ?? ''
   if (isBackboneName(name)) return backboneSpec(name)
   throw new BackboneNotFoundError(`at ${folder}`, [
-    `the folder name must be one of the registry's names so its input size, range and feature layer are known`,
+    `${BACKBONE_SPEC_FILE} is missing there: it says the network's input size, value range and feature layer (see the model-core README), unless the folder is named like a registry entry`,
   ])
 }
 

@@ -1,7 +1,5 @@
-import type { GraphNode } from '../artifacts.ts'
+import { fusedOps, type GraphNode, VIEWS_MEAN } from '../artifacts.ts'
 import type { ExplainSpec } from '../card.ts'
-import { VIEWS_MEAN } from '../export/convert.ts'
-import { fusedOps } from '../export/graph-def.ts'
 
 /** Which graph nodes a heatmap is computed from: the card's `explain` without the grid. */
 export type ExplainNodes = Omit<ExplainSpec, 'grid'>

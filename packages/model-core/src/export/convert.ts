@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import type { GraphNode } from '../artifacts.ts'
+import { type GraphNode, VIEWS_MEAN } from '../artifacts.ts'
 import { attr, constNode, placeholderNode } from './graph-def.ts'
 import type { NamedTensor } from './weights.ts'
 
@@ -26,9 +26,6 @@ export interface ConvertOptions {
    */
   mirrorViews?: boolean
 }
-
-/** Name suffix of the node that averages a photo's two views (mirrorViews): readers of the graph step over it. */
-export const VIEWS_MEAN = '/views_mean'
 
 export interface ConvertedGraph {
   nodes: GraphNode[]

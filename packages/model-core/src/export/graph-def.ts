@@ -29,13 +29,3 @@ export function constNode(name: string, shape: readonly number[], dtype: 'float3
 export function placeholderNode(name: string, shape: readonly number[]): GraphNode {
   return { name, op: 'Placeholder', attr: { dtype: attr.float(), shape: attr.shape(shape) } }
 }
-
-/** The ops a fused node applies after its main op (`fused_ops`, base64 strings in proto-JSON); [] if unreadable. */
-export function fusedOps(node: GraphNode): string[] {
-  const list = (node.attr?.fused_ops as { list?: { s?: string[] } } | undefined)?.list?.s ?? []
-  try {
-    return list.map((s) => atob(s))
-  } catch {
-    return ['?']
-  }
-}

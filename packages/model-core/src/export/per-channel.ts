@@ -1,5 +1,5 @@
-import type { GraphNode } from '../artifacts.ts'
-import { attr, constNode, fusedOps } from './graph-def.ts'
+import { fusedOps, type GraphNode } from '../artifacts.ts'
+import { attr, constNode } from './graph-def.ts'
 import type { NamedTensor } from './weights.ts'
 
 /** Convolutions whose kernel (input 1) and bias (input 2) this pass can rescale per output channel. */
