@@ -96,6 +96,8 @@ async function trainTestModel(): Promise<void> {
     ['--limit-per-class', '60'],
     // Sealed before any choice: the tests classify photos the model never trained or chose anything on.
     ['--val-split', '0.2'],
+    // A hidden layer, so heatmaps take the Grad-CAM path (the default linear head's CAM is its special case).
+    ['--hidden', '16'],
     ['--epochs', '20'],
     ['--no-cache'], // a test run must not fill the user's embedding cache
     ['--runs', join(tmpdir(), 'whisker-test-runs')], // nor the repository's runs/
