@@ -99,6 +99,7 @@ async function trainTestModel(): Promise<void> {
     // A hidden layer, so heatmaps take the Grad-CAM path (the default linear head's CAM is its special case).
     ['--hidden', '16'],
     ['--epochs', '20'],
+    ['--no-fine-tune'], // the head alone: a test model in seconds
     ['--no-cache'], // a test run must not fill the user's embedding cache
     ['--runs', join(tmpdir(), 'whisker-test-runs')], // nor the repository's runs/
     ['--out', TEST_MODEL_DIR],

@@ -39,7 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // --hidden 16: a head with a hidden layer, so heatmaps go the Grad-CAM way (the default linear head's CAM
     // is its special case, covered by train.test.ts and model-core).
     ...['train', '--limit-per-class', '40', '--epochs', '10', '--val-split', '0.2', '--hidden', '16'],
-    ...['--no-cache', '--quantize', 'float16'],
+    ...['--no-cache', '--quantize', 'float16', '--no-fine-tune'],
   ]
   await promisify(execFile)(process.execPath, [cli, ...args, '--out', model, '--runs', runs], {
     timeout: 400_000,

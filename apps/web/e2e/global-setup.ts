@@ -114,6 +114,7 @@ async function trainModel(): Promise<void> {
     // Sealed before any choice: the tests classify photos the model never trained or chose anything on.
     ['--val-split', '0.2'],
     ['--epochs', '20'],
+    ['--no-fine-tune'], // the head alone: a test model in seconds
     ['--no-cache'], // a test run must not fill the user's embedding cache
     ['--out', E2E_MODEL_DIR],
   ].flat()

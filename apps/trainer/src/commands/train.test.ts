@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { parseModelCard } from '@whisker/model-core'
 import { describe, expect, it } from 'vitest'
 import { DEFAULTS } from '../paths.ts'
+import { optionsFromFlags, type TrainFlags } from './train.ts'
 
 const run = promisify(execFile)
 const CLI = resolve(import.meta.dirname, '../cli.ts')
@@ -113,14 +114,22 @@ describe('whisker train', () => {
     expect(second.stderr).toMatch(/embeddings: 80 of 80 from cache/)
   })
 
-  it('with --fine-tune, also trains the backbone’s top layers and exports the fine-tuned network', async () => {
+  it('with --fine-tune, also trains the top layers, estimates the whole recipe on a fold it never touched, and exports the fine-tuned network', async () => {
     const out = await mkdtemp(join(tmpdir(), 'whisker-train-'))
     const args = ['--data', DEFAULTS.data, '--limit-per-class', '20', '--epochs', '3']
     const tune = ['--fine-tune', '11', '--fine-tune-epochs', '1', '--quantize', 'float16']
-    const { stderr } = await whisker('train', ...args, ...tune, '--cache-dir', cacheDir, '--out', out)
+    const { stdout, stderr } = await whisker('train', ...args, ...tune, '--cache-dir', cacheDir, '--out', out)
     expect(stderr).toMatch(/fine-tuning: the top 11 layers \(from block_16_expand\)/)
+    // The head alone is cross-validated; the printed estimate is the whole recipe's, fine-tuning included.
+    expect(stderr).toMatch(/cross-validated estimate \(the head alone\)/)
+    expect(stderr).toMatch(/"stage":"fine-tune \(estimate\)"/)
+    expect(stdout).toMatch(
+      /head and fine-tuning on 24 photos, epoch and temperature chosen on 8 more\) run without one of 5 folds, then answering its 8 photos/,
+    )
     const card = parseModelCard(JSON.parse(await readFile(join(out, 'card.json'), 'utf8')))
     expect(card.architecture.head).toMatch(/top 11 layers fine-tuned/)
+    expect(card.estimate).toMatchObject({ method: 'holdout', folds: 5, count: 8 })
+    expect(card.training.trainCount).toBe(40)
   })
 
   it('names the nearest valid depths when --fine-tune would cut through a skip connection', async () => {
@@ -267,5 +276,49 @@ describe('whisker train', () => {
     expect((failure as { stderr: string }).stderr).toMatch(
       /takes 224×224 inputs; --image-size 160 does not fit it.*\[IMAGE_SIZE_MISMATCH\]/,
     )
+  })
+})
+
+describe('presets', () => {
+  const flags = (extra: Partial<TrainFlags>): TrainFlags =>
+    ({
+      data: 'photos',
+      out: 'model',
+      runs: 'runs',
+      arch: 'transfer',
+      preset: 'fast',
+      models: 'models',
+      backend: 'auto',
+      batchSize: 32,
+      folds: 5,
+      seed: 42,
+      quantize: 'auto',
+      cacheDir: 'cache',
+      cache: true,
+      ...extra,
+    }) as TrainFlags
+
+  it('fast trains the logistic head alone on MobileNetV2 α0.35, answering each photo once', () => {
+    const options = optionsFromFlags(flags({}), 'model')
+    expect(options).toMatchObject({ backbone: 'mobilenet_v2_0.35', hidden: 0, flipTta: false })
+    expect(options.fineTune).toBeUndefined()
+  })
+
+  it('accurate fine-tunes MobileNetV2 1.0’s last block at a tenth of the head’s rate', () => {
+    const options = optionsFromFlags(flags({ preset: 'accurate' }), 'model')
+    expect(options).toMatchObject({ backbone: 'mobilenet_v2_1.0', flipTta: false })
+    expect(options.fineTune).toEqual({ layers: 4, epochs: 2, learningRate: 1e-4 })
+  })
+
+  it('flags override the preset: --no-fine-tune, --fine-tune-epochs, and --backbone drops the preset’s layer count', () => {
+    expect(optionsFromFlags(flags({ preset: 'accurate', fineTune: false }), 'm').fineTune).toBeUndefined()
+    expect(optionsFromFlags(flags({ preset: 'accurate', fineTuneEpochs: 5 }), 'm').fineTune?.epochs).toBe(5)
+    const other = optionsFromFlags(flags({ preset: 'accurate', backbone: 'mobilenet_v1_1.0_pw12' }), 'm')
+    expect(other.fineTune).toBeUndefined()
+    expect(optionsFromFlags(flags({ fineTune: 11 }), 'm').fineTune).toEqual({
+      layers: 11,
+      epochs: 4,
+      learningRate: 1e-4,
+    })
   })
 })

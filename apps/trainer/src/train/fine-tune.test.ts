@@ -226,6 +226,15 @@ describe('fineTuneTop on MobileNetV2 α0.35 (40 cats, 40 dogs; wasm)', () => {
     expect(after).toBeCloseTo(topHeadLoss(split, head, val), 4)
   })
 
+  it('without val, trains exactly the given epochs and keeps the last weights (a refit of chosen length)', async () => {
+    reset()
+    const refit = await fineTuneTop(options({ val: undefined, epochs: 1 }))
+    expect(refit.history).toHaveLength(1)
+    expect(refit.bestEpoch).toBe(0)
+    expect(refit.before.val_loss).toBeNaN()
+    expect(weightsOf(backbone.model.getLayer('block_16_project'))[0]).not.toEqual(start.projectKernel)
+  })
+
   it('is reproducible: the same seed, weights and dropout step give the same history', async () => {
     reset()
     const again = await fineTuneTop(options())

@@ -30,7 +30,11 @@ export interface FineTuneOptions {
   /** The fitted head; fine-tuned together with the top, in place. */
   head: tfl.Sequential
   train: TrunkFeatures
-  val: TrunkFeatures
+  /**
+   * Watched after every epoch, the best epoch's weights kept. Without it, exactly `epochs` epochs are trained
+   * and the last weights kept: a refit whose length was chosen elsewhere.
+   */
+  val?: TrunkFeatures
   epochs: number
   batchSize: number
   /** Adam's rate; the head's rate × FINE_TUNE_RATE_FACTOR unless the user asks otherwise. */
@@ -44,7 +48,7 @@ export interface FineTuneResult {
   history: EpochRecord[]
   /** Index into `history` of the epoch whose weights were kept; -1 when none beat the fitted head, which is kept. */
   bestEpoch: number
-  /** The fitted head's validation loss and accuracy before fine-tuning, for the report. */
+  /** The fitted head's validation loss and accuracy before fine-tuning, for the report (NaN without val). */
   before: { val_loss: number; val_acc: number }
 }
 
@@ -62,20 +66,20 @@ export interface FineTuneResult {
  */
 export async function fineTuneTop(options: FineTuneOptions): Promise<FineTuneResult> {
   const { split, head, train, val } = options
-  assertRows(split, { train, val })
+  assertRows(split, val ? { train, val } : { train })
   const variables = [...split.top.trainableWeights, ...head.trainableWeights].map(
     (w) => w.read() as tf.Variable,
   )
   const optimizer = tf.train.adam(options.learningRate)
   const random = seededRandom(options.seed)
-  const before = evaluate(options, val)
+  const before = val ? evaluate(options, val) : { loss: Number.NaN, acc: Number.NaN }
   let best = { loss: before.loss, epoch: -1, weights: variables.map((v) => v.clone()) }
   const history: EpochRecord[] = []
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       const started = performance.now()
       const fitted = await trainEpoch(options, variables, optimizer, shuffledIndices(train.y.length, random))
-      const validated = evaluate(options, val)
+      const validated = val ? evaluate(options, val) : fitted
       const record: EpochRecord = {
         epoch: epoch + 1,
         loss: fitted.loss,
@@ -86,7 +90,7 @@ export async function fineTuneTop(options: FineTuneOptions): Promise<FineTuneRes
         seconds: (performance.now() - started) / 1000,
       }
       history.push(record)
-      if (record.val_loss < best.loss - 1e-4) {
+      if (!val || record.val_loss < best.loss - 1e-4) {
         tf.dispose(best.weights)
         best = { loss: record.val_loss, epoch, weights: variables.map((v) => v.clone()) }
       }

@@ -38,7 +38,7 @@ export interface TrainedModel {
    * The trainer's own honest figures (cross-validation), with each photo's out-of-fold probabilities
    * (in `train` order) for the report; absent when the run measures on `val` instead.
    */
-  crossValidated?: { estimate: Estimate; probabilities: Float32Array[] }
+  crossValidated?: { estimate: Estimate; files: readonly LabelledFile[]; probabilities: Float32Array[] }
   /** The last convolutional feature map's shape (batch, height, width, channels), for heatmaps. */
   featureShape: readonly (number | null)[]
   /** Names the quantization choice remembered for this architecture. */
@@ -182,7 +182,7 @@ export async function finishTraining(trained: TrainedModel, context: FinishConte
   const predictions = sealed
     ? predictionsOf(val, sealed.served, labelIndex)
     : trained.crossValidated
-      ? predictionsOf(context.train, trained.crossValidated.probabilities, labelIndex)
+      ? predictionsOf(trained.crossValidated.files, trained.crossValidated.probabilities, labelIndex)
       : []
   await run.writeJson(RUN_FILES.predictions, predictions)
   await writeModelDir(options.out, { ...served.graph, card })

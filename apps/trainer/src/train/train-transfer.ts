@@ -23,8 +23,7 @@ import {
 } from '../data/embedding-cache.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
-import type { RunDir } from '../run/run-dir.ts'
-import { fitTemperature } from './calibrate.ts'
+import { applyTemperature, fitTemperature } from './calibrate.ts'
 import { crossValidateHead, type PhotoViews, rowsOf } from './cross-validate.ts'
 import { estimateFrom, formatEstimate } from './estimate.ts'
 import { fineTunedProbabilities, fineTuneTop } from './fine-tune.ts'
@@ -106,16 +105,16 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
       folds(fold + 1, { val_loss: best.val_loss, val_acc: best.val_acc })
     },
   })
-  const estimate = estimateFrom(
+  const headEstimate = estimateFrom(
     cv.calibratedOutOfFold,
     Array.from(data.y),
     'cross-validation',
     `${options.folds}-fold cross-validation: each photo answered by a model that was trained, stopped and ` +
-      `calibrated without it${options.fineTune ? ' (the head before fine-tuning)' : ''}; then refit on all ${photos.length} photos`,
+      `calibrated without it; then refit on all ${photos.length} photos`,
     options.folds,
   )
   reporter.info(
-    `cross-validated estimate: ${formatEstimate(estimate)}; best epochs ${cv.bestEpochs.join(', ')}`,
+    `cross-validated estimate${options.fineTune ? ' (the head alone)' : ''}: ${formatEstimate(headEstimate)}; best epochs ${cv.bestEpochs.join(', ')}`,
   )
 
   const refit = reporter.stage('refit head on every photo', cv.epochs)
@@ -130,23 +129,49 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
     },
   })
   refit(cv.epochs)
+  let estimate = headEstimate
+  let answered = { files: photos as readonly LabelledFile[], probabilities: cv.calibratedOutOfFold }
   let temperature = cv.temperature
   let calibratedOn = `out-of-fold predictions of ${photos.length} photos`
   if (options.fineTune) {
-    // Watched and calibrated on the first fold: training photos, never the sealed ones.
-    const watch = photos.filter((_, i) => cv.assignment[i] === 0)
-    const rest = photos.filter((_, i) => cv.assignment[i] !== 0)
-    const tuned = await fineTune(
-      backbone,
-      fit.head,
-      policy,
-      { train: rest, val: watch, labelIndex },
-      options,
-      options.fineTune,
-      context,
+    const tuning = await fineTuning(backbone, policy, photos, data, options, options.fineTune, context)
+    // The estimate: the whole recipe run without fold 0, then asked about it. Inside, fold 1 is what the
+    // head never trains on and fine-tuning watches: it picks the fine-tuning epoch and the temperature, which
+    // the shipped network then reuses. Its head trains for the epochs of folds that never watched 0 or 1.
+    const held = foldMembers(cv.assignment, 0)
+    const watch = foldMembers(cv.assignment, 1)
+    const rest = photos.flatMap((_, i) => (cv.assignment[i]! > 1 ? [i] : []))
+    const k = cv.folds
+    const independent = cv.bestEpochs.filter((_, f) => f > 1 && (f + 1) % k > 1)
+    const trialHead = await fitHead(rowsOf(data, rest, data.views.length), undefined, data.dim, {
+      ...recipe,
+      epochs: medianEpochs(independent.length > 0 ? independent : cv.bestEpochs),
+      seed: options.seed,
+      stop,
+    })
+    const pristine = tuning.split.top.getWeights().map((w) => w.clone())
+    const trial = await tuning.tune(trialHead.head, rest, watch, 'fine-tune (estimate)')
+    const heldProbabilities = tuning
+      .served(trialHead.head, held)
+      .map((p) => applyTemperature(p, trial.temperature))
+    estimate = estimateFrom(
+      heldProbabilities,
+      held.map((i) => data.y[i]!),
+      'holdout',
+      `the whole recipe (head and fine-tuning on ${rest.length} photos, epoch and temperature chosen on ` +
+        `${watch.length} more) run without one of ${k} folds, then answering its ${held.length} photos; ` +
+        `the shipped model then learns from all ${photos.length}`,
+      k,
     )
-    temperature = fitTemperature(tuned, watch.map(labelIndex))
-    calibratedOn = `the fine-tuned network on ${watch.length} training photos it was not tuned on`
+    answered = { files: held.map((i) => photos[i]!), probabilities: heldProbabilities }
+    tuning.split.top.setWeights(pristine)
+    disposeAll(pristine)
+    trialHead.head.dispose()
+    reporter.info(`estimate with fine-tuning: ${formatEstimate(estimate)}`)
+    // The shipped network: the head fitted on every photo, fine-tuned on every photo for the trial's epochs.
+    if (trial.epochs > 0) await tuning.tune(fit.head, allPhotos(photos), undefined, 'fine-tune', trial.epochs)
+    temperature = trial.temperature
+    calibratedOn = `the same recipe's fine-tuned network on ${watch.length} photos it was not trained on`
   }
 
   return finishTraining(
@@ -162,7 +187,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
       mirrorViews: options.flipTta,
       temperature,
       calibratedOn,
-      crossValidated: { estimate, probabilities: cv.calibratedOutOfFold },
+      crossValidated: { estimate, ...answered },
       featureShape: backbone.model.outputs[0]!.shape,
       memoryKey: `transfer-${embeddingNamespace(backbone.spec.name, policy)}`,
       epochs: cv.epochs,
@@ -184,58 +209,108 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
 const allPhotos = (files: readonly unknown[]) => Array.from(files, (_, i) => i)
 
 /**
- * Trains the backbone's top layers together with the fitted head on trunk features (the frozen trunk runs
- * once over every photo); the backbone's own layers change, so the assembled model exports the result.
- * Returns the fine-tuned network's validation probabilities, for calibration.
+ * Fine-tuning of the backbone's top layers together with a fitted head on trunk features: the frozen trunk
+ * runs once over every photo and its views. The top shares the backbone's layer objects, so the
+ * assembled model exports the result (and a caller restores the top between tunes).
  */
-async function fineTune(
+async function fineTuning(
   backbone: LoadedBackbone,
-  head: tfl.Sequential,
   policy: ResizePolicy,
-  photos: { train: LabelledFile[]; val: LabelledFile[]; labelIndex: (f: LabelledFile) => number },
+  photos: LabelledFile[],
+  data: PhotoViews,
   options: TrainOptions,
-  tune: FineTuneSettings,
+  settings: FineTuneSettings,
   { reporter, run, stop }: TrainContext,
-): Promise<Float32Array[]> {
-  const split = splitBackbone(backbone.model, tune.layers)
+) {
+  const split = splitBackbone(backbone.model, settings.layers)
   reporter.info(
-    `fine-tuning: the top ${tune.layers} layers (from ${split.cut}), ${split.trainableParameters.toLocaleString('en-US')} parameters, rate ${tune.learningRate}`,
+    `fine-tuning: the top ${settings.layers} layers (from ${split.cut}), ${split.trainableParameters.toLocaleString('en-US')} parameters, rate ${settings.learningRate}`,
   )
   const trunk = await createTrunkEmbedder(backbone, split)
   // Trunk features depend on the cut: computed afresh, never mixed into the embedding cache.
   const embed = embedding(trunk, policy, noEmbeddingCache, { reporter, stop })
-  const asFeatures = (set: EmbeddedSet) => ({
-    features: set.embeddings,
-    y: Int32Array.from(set.files, photos.labelIndex),
-  })
-  const train = asFeatures(concatenate((await withViews(embed, photos.train, options, 'trunk')).sets))
-  const val = asFeatures(await embed(photos.val, 'trunk val'))
+  const { sets } = await withViews(embed, photos, options, 'trunk')
   trunk.dispose()
-  const progress = reporter.stage('fine-tune', tune.epochs)
-  const history: EpochRecord[] = []
-  const tuned = await fineTuneTop({
+  if (sets[0]!.files.length !== photos.length) throw new Error('trunk features lost photos the head kept')
+  const features: PhotoViews = {
+    dim: sets[0]!.embeddings.length / photos.length,
+    views: sets.map((set) => set.embeddings),
+    servedViews: data.servedViews,
+    y: data.y,
+  }
+  const asTrunk = (rows: { x: Float32Array; y: Int32Array }) => ({ features: rows.x, y: rows.y })
+  /** The served answer: probabilities averaged over the served views, as `servedProbabilities`. */
+  const served = (head: tfl.Sequential, members: readonly number[]) => {
+    const views = Array.from({ length: features.servedViews }, (_, v) =>
+      fineTunedProbabilities(
+        { split, head },
+        asTrunk(rowsOf({ ...features, views: [features.views[v]!] }, members, 1)),
+      ),
+    )
+    return members.map((_, j) =>
+      views[0]![j]!.map((_, c) => views.reduce((s, view) => s + view[j]![c]!, 0) / views.length),
+    )
+  }
+  return {
     split,
-    head,
-    train,
-    val,
-    epochs: tune.epochs,
-    batchSize: options.batchSize,
-    learningRate: tune.learningRate,
-    seed: options.seed,
-    stop,
-    onEpoch: async (record) => {
-      progress(record.epoch, { loss: record.loss, val_loss: record.val_loss, val_acc: record.val_acc })
-      history.push(record)
-      await run.writeJson(RUN_FILES.fineTuneHistory, history)
+    served,
+    /**
+     * Fine-tunes on `train`; with `watch`, keeps the epoch `watch` likes best and calibrates on it, else
+     * trains exactly `epochs`.
+     */
+    async tune(
+      head: tfl.Sequential,
+      train: readonly number[],
+      watch: readonly number[] | undefined,
+      stage: string,
+      epochs = settings.epochs,
+    ) {
+      const progress = reporter.stage(stage, epochs)
+      const history: EpochRecord[] = []
+      const tuned = await fineTuneTop({
+        split,
+        head,
+        train: asTrunk(rowsOf(features, train, features.views.length)),
+        val: watch && asTrunk(rowsOf(features, watch, 1)),
+        epochs,
+        batchSize: options.batchSize,
+        learningRate: settings.learningRate,
+        seed: options.seed,
+        stop,
+        onEpoch: async (record) => {
+          progress(record.epoch, { loss: record.loss, val_loss: record.val_loss, val_acc: record.val_acc })
+          history.push(record)
+          await run.writeJson(RUN_FILES.fineTuneHistory, history)
+        },
+      })
+      progress(epochs)
+      if (!watch) return { epochs, temperature: 1 }
+      reporter.info(
+        tuned.bestEpoch < 0
+          ? `${stage}: no epoch beat the fitted head (val_loss ${tuned.before.val_loss.toFixed(4)}); kept it`
+          : `${stage}: val_loss ${tuned.before.val_loss.toFixed(4)} → ${tuned.history[tuned.bestEpoch]!.val_loss.toFixed(4)} (epoch ${tuned.bestEpoch + 1})`,
+      )
+      const temperature = fitTemperature(
+        served(head, watch),
+        watch.map((i) => data.y[i]!),
+      )
+      return { epochs: tuned.bestEpoch + 1, temperature }
     },
-  })
-  progress(tune.epochs)
-  reporter.info(
-    tuned.bestEpoch < 0
-      ? `fine-tuning: no epoch beat the fitted head (val_loss ${tuned.before.val_loss.toFixed(4)}); kept it`
-      : `fine-tuning: val_loss ${tuned.before.val_loss.toFixed(4)} → ${tuned.history[tuned.bestEpoch]!.val_loss.toFixed(4)} (epoch ${tuned.bestEpoch + 1})`,
-  )
-  return fineTunedProbabilities({ split, head }, val)
+  }
+}
+
+function foldMembers(assignment: Int32Array, fold: number): number[] {
+  return Array.from(assignment.keys()).filter((i) => assignment[i] === fold)
+}
+
+function medianEpochs(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2)
+}
+
+function disposeAll(tensors: readonly { dispose(): void }[]): void {
+  for (const t of tensors) t.dispose()
 }
 
 /**
@@ -332,22 +407,6 @@ async function withViews(embed: Embed, files: LabelledFile[], options: TrainOpti
     }
   }
   return { photos, sets }
-}
-
-/** Sets of embeddings as one: the top trains on each photo and its views alike. */
-function concatenate(sets: readonly EmbeddedSet[]): EmbeddedSet {
-  const embeddings = new Float32Array(sets.reduce((n, set) => n + set.embeddings.length, 0))
-  let offset = 0
-  for (const set of sets) {
-    embeddings.set(set.embeddings, offset)
-    offset += set.embeddings.length
-  }
-  return {
-    files: sets.flatMap((set) => set.files),
-    embeddings,
-    unreadable: sets.flatMap((set) => set.unreadable),
-    cacheHits: sets.reduce((n, set) => n + set.cacheHits, 0),
-  }
 }
 
 /** Everything that changes an embedding, so a cache entry is only reused for the same computation. */

@@ -108,6 +108,17 @@ describe('splitBackbone on MobileNetV2 α0.35', () => {
     expect(split.trainableParameters).toBe(112 * 1280 + 2 * 1280)
   })
 
+  it('trains the top even where the backbone file freezes every layer (mobilenet_v2_1.0), and only the top', async () => {
+    const frozen = await loadBackbone({ backbone: 'mobilenet_v2_1.0', modelsDir: MODELS_DIR })
+    expect(frozen.model.trainableWeights).toHaveLength(0)
+    const split = splitBackbone(frozen.model, 4)
+    expect(split.cut).toBe('conv_48')
+    // block_16 (expand 160→960, depthwise 3×3, project 960→320) and conv_51 (320→1280), each with a bias.
+    const expected = 160 * 960 + 960 + 9 * 960 + 960 + 960 * 320 + 320 + 320 * 1280 + 1280
+    expect(split.trainableParameters).toBe(expected)
+    expect(split.trunk.trainableWeights).toHaveLength(0)
+  })
+
   it('createTrunkEmbedder runs the trunk on raw pixels as the exported graph: one h × w × c row per photo', async () => {
     const split = splitBackbone(backbone.model, 11)
     const embedder = await createTrunkEmbedder(backbone, split)

@@ -51,6 +51,9 @@ export function splitBackbone(model: tfl.LayersModel, unfreeze: number): Backbon
   const graph = backboneGraph(model)
   assertDepth(graph, unfreeze)
   const first = graph.layers.length - unfreeze
+  // Some backbone files freeze every layer (mobilenet_v2_1.0 says `trainable: false` throughout); the top is
+  // what the caller asked to train, whatever the file says.
+  for (const layer of graph.layers.slice(first)) layer.trainable = true
   const [cut] = crossing(graph, first)
   const topInput = tfl.input({ shape: cut!.shape.slice(1) as number[] })
   const top = tfl.model({ inputs: topInput, outputs: reapply(graph, first, cut!, topInput) })
