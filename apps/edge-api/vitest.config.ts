@@ -1,13 +1,13 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { TEST_MODEL_DIR } from '@whisker/fixtures'
 import { defineConfig } from 'vitest/config'
-import { TEST_MODEL_DIR } from './test/paths.ts'
 
 export default defineConfig({
   // The tests run inside workerd with the Worker's own wrangler.jsonc, `dev` environment: the same vars,
   // rate-limiting binding (miniflare's simulation of it), module rules and static assets.
   plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc', environment: 'dev' } })],
   // wrangler bundles ./model (tsconfig `paths`); the tests bundle the model trained by the global setup.
-  resolve: { alias: [{ find: /^#model\/(.*)$/, replacement: `${TEST_MODEL_DIR}$1` }] },
+  resolve: { alias: [{ find: /^#model\/(.*)$/, replacement: `${TEST_MODEL_DIR}/$1` }] },
   test: {
     include: ['src/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],

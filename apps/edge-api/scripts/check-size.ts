@@ -1,21 +1,24 @@
 /**
  * The upload-size gate: bundles the Worker as `wrangler deploy --env production` would, with the test model
  * (same architecture and quantization as a trained one, so the size is representative) and fails if the
- * gzip upload is over the Free plan's 3 MiB script limit. Part of `npm test`, after Vitest has trained
- * .test-model. Offline and without a login: `--dry-run` stops before anything is sent.
+ * gzip upload is over the Free plan's 3 MiB script limit. Part of `npm test`, after the turbo task
+ * `@whisker/trainer#test-model` has trained the test model. Offline and without a login: `--dry-run` stops before anything is sent.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TEST_MODEL_DIR } from '@whisker/fixtures'
 
 const APP_ROOT = fileURLToPath(new URL('..', import.meta.url))
-const TEST_MODEL = join(APP_ROOT, '.test-model')
+const TEST_MODEL = TEST_MODEL_DIR
 const LIMIT_KIB = 3 * 1024 // Workers Free plan; Paid allows 10 MiB
 
 if (!existsSync(join(TEST_MODEL, 'weights.bin'))) {
-  console.error('check-size: no .test-model/ yet; `npm test` trains it (vitest run) before this runs.')
+  console.error(
+    "check-size: no test model yet; turbo's test task builds it first (@whisker/trainer#test-model).",
+  )
   process.exit(1)
 }
 
@@ -42,7 +45,7 @@ try {
   const bundled = readdirSync(outdir).find((name) => name.endsWith('weights.bin'))
   const weights = readFileSync(join(TEST_MODEL, 'weights.bin'))
   if (!bundled || !readFileSync(join(outdir, bundled)).equals(weights)) {
-    console.error(`check-size: the bundle in ${outdir} does not hold .test-model/weights.bin`)
+    console.error(`check-size: the bundle in ${outdir} does not hold the test model's weights.bin`)
     process.exit(1)
   }
 

@@ -1,19 +1,18 @@
-import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseModelCard as parseFullCard } from '@whisker/model-core'
+import { DATA_DIR, labelOf, requireTestModel, TEST_MODEL_DIR } from '@whisker/fixtures'
 import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
 import { findChromium } from './chromium.ts'
 import type { E2ePhoto } from './context.ts'
 import { writeY4m } from './fake-camera.ts'
-import { APP_ROOT, ARTIFACTS_DIR, DATA_DIR, E2E_DIR, E2E_DIST, E2E_MODEL_DIR, REPO_ROOT } from './paths.ts'
+import { APP_ROOT, ARTIFACTS_DIR, E2E_DIR, E2E_DIST } from './paths.ts'
 import { startWorker, writeWorkerTsconfig } from './worker.ts'
 
 /**
  * Runs once, in Node, before the browser tests: checks Chromium and the photos are there (failing with a
- * clear message, never skipping), trains a small real model the first time, builds the page with that
+ * clear message, never skipping), reads the small real model the turbo task `@whisker/trainer#test-model` built, builds the page with that
  * model for on-device use, and starts the Worker under `wrangler dev` with that model bundled. The
  * returned teardown stops the Worker and makes sure no workerd is left behind.
  */
@@ -27,20 +26,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   await mkdir(E2E_DIR, { recursive: true })
   await mkdir(ARTIFACTS_DIR, { recursive: true })
-  if (!(await usableModel())) await trainModel()
+  requireTestModel()
 
-  const card = JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')) as {
+  const card = JSON.parse(await readFile(join(TEST_MODEL_DIR, 'card.json'), 'utf8')) as {
     version: string
     labels: string[]
     estimate: { accuracy: number; accuracyInterval: [number, number]; count: number; folds?: number }
   }
-  const split = JSON.parse(await readFile(join(E2E_MODEL_DIR, 'split.json'), 'utf8')) as { val: string[] }
+  const split = JSON.parse(await readFile(join(TEST_MODEL_DIR, 'split.json'), 'utf8')) as { val: string[] }
   const photos = split.val.map(
     (name): E2ePhoto => ({ name, label: labelOf(name), path: join(DATA_DIR, name) }),
   )
   for (const label of card.labels) {
     if (!photos.some((p) => p.label === label && existsSync(p.path))) {
-      throw new Error(`${E2E_MODEL_DIR}split.json lists no validation photo of "${label}" in ${DATA_DIR}`)
+      throw new Error(`${TEST_MODEL_DIR}/split.json lists no validation photo of "${label}" in ${DATA_DIR}`)
     }
   }
 
@@ -50,7 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await writeY4m(filmed.path, catVideo)
 
   await buildPage()
-  const tsconfig = await writeWorkerTsconfig(E2E_MODEL_DIR)
+  const tsconfig = await writeWorkerTsconfig(TEST_MODEL_DIR)
   const worker = await startWorker({ tsconfig, assets: E2E_DIST })
 
   project.provide('baseUrl', worker.url)
@@ -65,27 +64,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => worker.stop()
 }
 
-/**
- * All files there and a card the current schema accepts, saying how to explain (a model left by an older
- * trainer is retrained).
- */
-async function usableModel(): Promise<boolean> {
-  const files = ['model.json', 'weights.bin', 'card.json', 'split.json']
-  if (!files.every((file) => existsSync(join(E2E_MODEL_DIR, file)))) return false
-  try {
-    const card = parseFullCard(JSON.parse(await readFile(join(E2E_MODEL_DIR, 'card.json'), 'utf8')))
-    // Models from before heatmaps or estimates existed are retrained.
-    return card.explain !== undefined && card.estimate !== undefined
-  } catch {
-    return false
-  }
-}
-
 /** `vite build` of the page into .e2e/dist, carrying the e2e model at /model/ for the on-device switch. */
 async function buildPage(): Promise<void> {
   const previous = process.env.WHISKER_WEB_MODEL_DIR
   const nodeEnv = process.env.NODE_ENV
-  process.env.WHISKER_WEB_MODEL_DIR = E2E_MODEL_DIR // read by vite.config.ts
+  process.env.WHISKER_WEB_MODEL_DIR = TEST_MODEL_DIR // read by vite.config.ts
   // Vitest sets NODE_ENV=test, which would make this a development build (import.meta.env.PROD false, no
   // service worker registered, Workbox's debug build): the tests must run what `vite build` ships.
   process.env.NODE_ENV = 'production'
@@ -102,35 +85,4 @@ async function buildPage(): Promise<void> {
     else process.env.WHISKER_WEB_MODEL_DIR = previous
     process.env.NODE_ENV = nodeEnv
   }
-}
-
-/** The real trainer CLI, small settings: a few seconds. */
-async function trainModel(): Promise<void> {
-  const args = [
-    join(REPO_ROOT, 'apps/trainer/src/cli.ts'),
-    'train',
-    ['--data', DATA_DIR],
-    ['--limit-per-class', '60'],
-    // Sealed before any choice: the tests classify photos the model never trained or chose anything on.
-    ['--val-split', '0.2'],
-    ['--epochs', '20'],
-    ['--no-fine-tune'], // the head alone: a test model in seconds
-    ['--no-cache'], // a test run must not fill the user's embedding cache
-    ['--out', E2E_MODEL_DIR],
-  ].flat()
-  console.log(`Training the e2e model into ${E2E_MODEL_DIR} (once; delete the folder to retrain)…`)
-  const child = spawn(process.execPath, args, { cwd: APP_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d))
-  child.stderr.on('data', (d: Buffer) => (output += d))
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', resolve)
-  })
-  if (code !== 0) throw new Error(`Training the e2e model failed (exit ${code}):\n${output}`)
-}
-
-/** Kaggle's flat layout names files `label.id.jpg`; folder-per-class datasets list them as `label/x.jpg`. */
-function labelOf(name: string): string {
-  return name.includes('/') ? name.slice(0, name.indexOf('/')) : name.slice(0, name.indexOf('.'))
 }

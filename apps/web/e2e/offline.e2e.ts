@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { TEST_MODEL_DIR } from '@whisker/fixtures'
 import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { describe, expect, inject, it } from 'vitest'
@@ -14,7 +15,7 @@ import { modelRevision } from '../vite/model.ts'
 import { CACHES } from '../vite/pwa.ts'
 import { browserSession, DESKTOP, results } from './browser.ts'
 import type { E2ePhoto } from './context.ts'
-import { E2E_DIST, E2E_MODEL_DIR } from './paths.ts'
+import { E2E_DIST } from './paths.ts'
 
 const baseUrl = inject('baseUrl')
 const card = inject('modelCard')
@@ -108,7 +109,7 @@ describe('offline', () => {
           const keys = await (await caches.open(name)).keys()
           return keys.map((request) => new URL(request.url).pathname + new URL(request.url).search).sort()
         }, name)
-      const revision = modelRevision(E2E_MODEL_DIR)
+      const revision = modelRevision(TEST_MODEL_DIR)
       expect(await cached(CACHES.model)).toEqual(
         ['card.json', 'model.json', 'weights.bin'].map((file) => `/model/${file}?v=${revision}`),
       )

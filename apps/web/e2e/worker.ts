@@ -4,7 +4,8 @@ import { rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { E2E_DIR, REPO_ROOT, WORKER_ROOT } from './paths.ts'
+import { REPO_ROOT } from '@whisker/fixtures'
+import { E2E_DIR, WORKER_ROOT } from './paths.ts'
 
 /** A port nobody is listening on right now (the OS picks it). */
 export function freePort(): Promise<number> {

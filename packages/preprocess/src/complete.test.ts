@@ -1,10 +1,10 @@
+import { samplePhotos } from '@whisker/fixtures'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { assertComplete, MAX_JPEG_SCANS } from './complete.ts'
 import { CorruptImageError } from './errors.ts'
 import { sniffFormat } from './sniff.ts'
 import { formatMatrix } from './test-support/images.ts'
-import { samplePhotos } from './test-support/photos.ts'
 import { withExtraScans } from './test-support/scans.ts'
 
 const images = await formatMatrix(48, 32)

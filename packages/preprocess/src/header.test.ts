@@ -1,3 +1,4 @@
+import { samplePhotos, seededRandom } from '@whisker/fixtures'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { assertComplete } from './complete.ts'
@@ -6,8 +7,7 @@ import { readImageHeader } from './header.ts'
 import { readOrientation } from './orient.ts'
 import { caught } from './test-support/catch.ts'
 import { formatMatrix, jpegHeaderClaiming, pattern, toBytes, withOrientation } from './test-support/images.ts'
-import { samplePhotos } from './test-support/photos.ts'
-import { mangle, seeded } from './test-support/random.ts'
+import { mangle } from './test-support/random.ts'
 
 const images = await formatMatrix(48, 32)
 const exifJpeg = await withOrientation(pattern(16, 8), 'jpeg', 6)
@@ -173,7 +173,7 @@ describe('readImageHeader', () => {
   })
 
   it('never loops or throws anything but a PreprocessError on mangled input (nor do the other parsers)', () => {
-    const random = seeded(42)
+    const random = seededRandom(42)
     const seeds = [...Object.values(images), exifJpeg]
     const started = performance.now()
     for (let trial = 0; trial < 3000; trial++) {

@@ -1,7 +1,7 @@
+import { seededRandom } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
 import { modelInputWindow, resample, toModelInput } from './resize.ts'
 import { pattern } from './test-support/images.ts'
-import { seeded } from './test-support/random.ts'
 import type { ResizePolicy, RgbImage } from './types.ts'
 
 const crop = (size: number): ResizePolicy => ({ mode: 'center-crop', size, filter: 'bilinear' })
@@ -99,7 +99,7 @@ describe('toModelInput', () => {
     })
 
     it('equals the direct two-dimensional definition on random images, crops and ratios', () => {
-      const random = seeded(7)
+      const random = seededRandom(7)
       for (let trial = 0; trial < 12; trial++) {
         const width = 5 + Math.floor(random() * 80)
         const height = 5 + Math.floor(random() * 80)

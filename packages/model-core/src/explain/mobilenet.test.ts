@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu'
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-layers' // registers tfjs' gradients, as in the trainer
+import { MODELS_DIR, samplePhotos } from '@whisker/fixtures'
 import type { RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,7 +10,6 @@ import { assembleTransferModel, buildHead } from '../architectures/transfer.ts'
 import { contentVersion, exportGraphModel } from '../export/index.ts'
 import { type Classifier, loadClassifier } from '../predictor.ts'
 import { validCard } from '../test-support/card.ts'
-import { MODELS_DIR, samplePhotos } from '../test-support/paths.ts'
 import { useWasmBackend } from '../test-support/tf.ts'
 import { findExplainNodes } from './nodes.ts'
 

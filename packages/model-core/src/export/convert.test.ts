@@ -1,6 +1,7 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
+import { MODELS_DIR, samplePhotos } from '@whisker/fixtures'
 import { type RgbImage, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +9,6 @@ import { loadBackbone } from '../architectures/load-backbone.ts'
 import { assembleTransferModel, buildHead } from '../architectures/transfer.ts'
 import type { GraphNode } from '../artifacts.ts'
 import type { Quantization } from '../card.ts'
-import { MODELS_DIR, samplePhotos } from '../test-support/paths.ts'
 import {
   cosine,
   loadStock,

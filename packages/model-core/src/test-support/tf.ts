@@ -9,17 +9,8 @@ export async function useWasmBackend(): Promise<void> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise')
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The tests' seeded generator lives with the other fixtures; re-exported beside `uniform`, which draws from it. */
+export { seededRandom } from '@whisker/fixtures'
 
 /** `n` values drawn uniformly from [lo, hi). */
 export function uniform(random: () => number, n: number, lo: number, hi: number): Float32Array {

@@ -1,3 +1,4 @@
+import { samplePhotos, seededRandom } from '@whisker/fixtures'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { MAX_JPEG_SCANS as MAX_CMYK_SCANS } from '../complete.ts'
@@ -8,8 +9,7 @@ import { toModelInput } from '../resize.ts'
 import { rejection } from '../test-support/catch.ts'
 import { adobeJpeg, cmykJpeg, type InkImage, inkOf, inkToRgb } from '../test-support/cmyk.ts'
 import { diff, insertExif, pattern } from '../test-support/images.ts'
-import { samplePhotos } from '../test-support/photos.ts'
-import { mangle, seeded } from '../test-support/random.ts'
+import { mangle } from '../test-support/random.ts'
 import { withExtraScans } from '../test-support/scans.ts'
 import { wasmDecoder } from '../test-support/wasm.ts'
 import { CMYK_PIXEL_COST, type ImageDecoder, type RgbImage } from '../types.ts'
@@ -187,7 +187,7 @@ describe('CMYK and YCCK JPEGs', () => {
     })
 
     it('survives mangled CMYK and YCCK data: an RGB image or a PreprocessError, quickly', async () => {
-      const random = seeded(4)
+      const random = seededRandom(4)
       const seeds = Object.values(smalls)
       const started = performance.now()
       for (let trial = 0; trial < 150; trial++) {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
 import { PreprocessError } from '../errors.ts'
 import { applyOrientation, type Orientation } from '../orient.ts'
@@ -11,7 +12,7 @@ import {
   toBytes,
   withOrientation,
 } from '../test-support/images.ts'
-import { mangle, seeded } from '../test-support/random.ts'
+import { mangle } from '../test-support/random.ts'
 import { wasmDecoder } from '../test-support/wasm.ts'
 import type { ImageDecoder, RgbImage } from '../types.ts'
 import { decodeImage } from './node.ts'
@@ -127,7 +128,7 @@ describe.each(decoders)('the %s decoder', (_, decode) => {
   })
 
   it('survives mangled input: every result is an RGB image or a PreprocessError, and it keeps working', async () => {
-    const random = seeded(2024)
+    const random = seededRandom(2024)
     const seeds = Object.values(images)
     for (let trial = 0; trial < 60; trial++) {
       const bytes = mangleAnywhere(seeds[trial % seeds.length]!, random)

@@ -1,8 +1,8 @@
+import { DATA_DIR, samplePhotos } from '@whisker/fixtures'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { toModelInput } from '../resize.ts'
 import { diff, formatMatrix, toBytes } from '../test-support/images.ts'
-import { PHOTO_DIR, samplePhotos } from '../test-support/photos.ts'
 import { wasmDecoder } from '../test-support/wasm.ts'
 import type { ImageDecoder, ResizePolicy, RgbImage } from '../types.ts'
 import { decodeImage } from './node.ts'
@@ -62,7 +62,7 @@ describe('node and wasm decoders agree', () => {
     console.info(`re-encoded photo parity, worst tensor mean/max |Δ|: ${report.join(', ')}`)
   })
 
-  it(`on 50 real photos, as 224×224 center-crop tensors: mean |Δ| ≤ 1 (${PHOTO_DIR})`, async () => {
+  it(`on 50 real photos, as 224×224 center-crop tensors: mean |Δ| ≤ 1 (${DATA_DIR})`, async () => {
     const photos = samplePhotos(50)
     expect(photos.length).toBe(50)
     await timed(decodeImage, photos[0]!.bytes) // warm both paths up before timing

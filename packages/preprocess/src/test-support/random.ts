@@ -8,15 +8,3 @@ export function mangle(source: Uint8Array, random: () => number): Uint8Array {
   }
   return bytes
 }
-
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
