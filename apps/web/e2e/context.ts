@@ -16,6 +16,8 @@ declare module 'vitest' {
     photos: E2ePhoto[]
     /** The first validation cat photo as a Y4M video, for Chromium's fake camera (fake-camera.ts). */
     catVideo: string
+    /** A second deployment: the page built with the next model version (the e2e run, re-exported). */
+    nextRelease: { dist: string; modelDir: string; version: string }
     /** The e2e model's card, as the trainer wrote it. */
     modelCard: {
       version: string

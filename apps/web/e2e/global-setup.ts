@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DATA_DIR, labelOf, requireTestModel, TEST_MODEL_DIR } from '@whisker/fixtures'
+import { DATA_DIR, labelOf, NEXT_TEST_MODEL_DIR, requireTestModel, TEST_MODEL_DIR } from '@whisker/fixtures'
 import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
 import { findChromium } from './chromium.ts'
 import type { E2ePhoto } from './context.ts'
 import { writeY4m } from './fake-camera.ts'
-import { APP_ROOT, ARTIFACTS_DIR, E2E_DIR, E2E_DIST } from './paths.ts'
+import { APP_ROOT, ARTIFACTS_DIR, E2E_DIR, E2E_DIST, E2E_NEXT_DIST } from './paths.ts'
 import { startWorker, writeWorkerTsconfig } from './worker.ts'
 
 /**
@@ -48,7 +48,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const catVideo = join(E2E_DIR, 'cat.y4m')
   await writeY4m(filmed.path, catVideo)
 
-  await buildPage()
+  await buildPage(TEST_MODEL_DIR, E2E_DIST)
+  // A second deployment, with the next model version (offline.e2e.ts serves it at the same origin).
+  await buildPage(NEXT_TEST_MODEL_DIR, E2E_NEXT_DIST)
   const tsconfig = await writeWorkerTsconfig(TEST_MODEL_DIR)
   const worker = await startWorker({ tsconfig, assets: E2E_DIST })
 
@@ -56,6 +58,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('chromiumPath', chromiumPath)
   project.provide('photos', photos)
   project.provide('catVideo', catVideo)
+  project.provide('nextRelease', {
+    dist: E2E_NEXT_DIST,
+    modelDir: NEXT_TEST_MODEL_DIR,
+    version: (
+      JSON.parse(await readFile(join(NEXT_TEST_MODEL_DIR, 'card.json'), 'utf8')) as { version: string }
+    ).version,
+  })
   project.provide('modelCard', {
     version: card.version,
     labels: card.labels,
@@ -64,11 +73,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => worker.stop()
 }
 
-/** `vite build` of the page into .e2e/dist, carrying the e2e model at /model/ for the on-device switch. */
-async function buildPage(): Promise<void> {
+/** `vite build` of the page into `outDir`, carrying `modelDir` at /model/ for the on-device switch. */
+async function buildPage(modelDir: string, outDir: string): Promise<void> {
   const previous = process.env.WHISKER_WEB_MODEL_DIR
   const nodeEnv = process.env.NODE_ENV
-  process.env.WHISKER_WEB_MODEL_DIR = TEST_MODEL_DIR // read by vite.config.ts
+  process.env.WHISKER_WEB_MODEL_DIR = modelDir // read by vite.config.ts
   // Vitest sets NODE_ENV=test, which would make this a development build (import.meta.env.PROD false, no
   // service worker registered, Workbox's debug build): the tests must run what `vite build` ships.
   process.env.NODE_ENV = 'production'
@@ -78,7 +87,7 @@ async function buildPage(): Promise<void> {
       configFile: join(APP_ROOT, 'vite.config.ts'),
       logLevel: 'warn',
       mode: 'production',
-      build: { outDir: E2E_DIST, emptyOutDir: true },
+      build: { outDir, emptyOutDir: true },
     })
   } finally {
     if (previous === undefined) delete process.env.WHISKER_WEB_MODEL_DIR

@@ -2,7 +2,8 @@
  * Offline and installable: the service worker (vite-plugin-pwa, Workbox) and the web app manifest, in
  * Chromium against the Worker. After one online visit with "On this device" on, the page opens offline,
  * from the service worker, and classifies on the device; the model is cached under its content hash, one
- * model at a time; and a first visit downloads only the page, never the on-device engine or model.
+ * model at a time; a new deployment's model replaces the cached one on the next online visit; and a
+ * first visit downloads only the page, never the on-device engine or model.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,9 +17,11 @@ import { CACHES } from '../vite/pwa.ts'
 import { browserSession, DESKTOP, results } from './browser.ts'
 import type { E2ePhoto } from './context.ts'
 import { E2E_DIST } from './paths.ts'
+import { freePort, startWorker, writeWorkerTsconfig } from './worker.ts'
 
 const baseUrl = inject('baseUrl')
 const card = inject('modelCard')
+const next = inject('nextRelease')
 const photos = inject('photos')
 const cat = photos.find((p) => p.label === 'cat') as E2ePhoto
 const dog = photos.find((p) => p.label === 'dog') as E2ePhoto
@@ -34,6 +37,18 @@ const deviceReady = (page: Page) =>
   expect
     .poll(async () => (await page.locator('#on-device-status').textContent())?.trim(), { timeout: 30_000 })
     .toMatch(/^On: photos stay on this device/)
+
+/** The paths and queries in one of the service worker's caches, sorted. */
+const cached = (page: Page, name: string) =>
+  page.evaluate(async (name) => {
+    const keys = await (await caches.open(name)).keys()
+    return keys.map((request) => new URL(request.url).pathname + new URL(request.url).search).sort()
+  }, name)
+const cachedModel = (page: Page) => cached(page, CACHES.model)
+
+/** The model's files as the page asks for them: under its revision. */
+const modelUrls = (revision: string | undefined) =>
+  ['card.json', 'model.json', 'weights.bin'].map((file) => `/model/${file}?v=${revision}`)
 
 /** Network failures are what offline means; anything else logged is an error. */
 const offlineNoise = /ERR_INTERNET_DISCONNECTED|Failed to fetch/
@@ -104,16 +119,8 @@ describe('offline', () => {
       await controlled(page)
       await page.getByRole('switch', { name: 'On this device' }).check()
       await deviceReady(page)
-      const cached = (name: string) =>
-        page.evaluate(async (name) => {
-          const keys = await (await caches.open(name)).keys()
-          return keys.map((request) => new URL(request.url).pathname + new URL(request.url).search).sort()
-        }, name)
-      const revision = modelRevision(TEST_MODEL_DIR)
-      expect(await cached(CACHES.model)).toEqual(
-        ['card.json', 'model.json', 'weights.bin'].map((file) => `/model/${file}?v=${revision}`),
-      )
-      const engine = await cached(CACHES.engine)
+      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(TEST_MODEL_DIR)))
+      const engine = await cached(page, CACHES.engine)
       expect(engine.some((path) => /^\/assets\/on-device-[\w-]+\.js$/.test(path))).toBe(true)
       expect(engine.filter((path) => path.endsWith('.wasm')).length).toBeGreaterThanOrEqual(4)
 
@@ -122,13 +129,62 @@ describe('offline', () => {
       await page.evaluate(async () => {
         for (const file of ['card.json', 'model.json', 'weights.bin']) await fetch(`/model/${file}?v=next`)
       })
-      await expect
-        .poll(() => cached(CACHES.model))
-        .toEqual(['card.json', 'model.json', 'weights.bin'].map((file) => `/model/${file}?v=next`))
+      await expect.poll(() => cachedModel(page)).toEqual(modelUrls('next'))
     } finally {
       await context.close()
     }
   })
+})
+
+describe('a new model version', () => {
+  it('replaces the cached one on the next online visit, which says so, and works offline', async () => {
+    // Its own Worker, restarted on the same port (same origin: the browser keeps its service worker and
+    // caches), first with this deployment (model A), then with the next one (model B).
+    const port = await freePort()
+    const serve = async (dist: string, modelDir: string, name: string) =>
+      startWorker({ tsconfig: await writeWorkerTsconfig(modelDir, name), assets: dist, port, state: name })
+    const origin = `http://127.0.0.1:${port}`
+    const { page, context, errors } = await open()
+    let worker = await serve(E2E_DIST, TEST_MODEL_DIR, 'release-a')
+    try {
+      await page.goto(origin)
+      await controlled(page)
+      await page.getByRole('switch', { name: 'On this device' }).check()
+      await deviceReady(page)
+      expect(await page.locator('#on-device-status').textContent()).toContain(card.version.slice(0, 12))
+      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(TEST_MODEL_DIR)))
+
+      await worker.stop()
+      worker = await serve(next.dist, next.modelDir, 'release-b')
+      // The next online visit: the page says it uses B, and the cache holds B's files only.
+      await page.goto(origin)
+      await expect
+        .poll(async () => (await page.locator('#on-device-status').textContent()) ?? '', { timeout: 60_000 })
+        .toContain(`model ${next.version.slice(0, 12)}`)
+      expect(next.version).not.toBe(card.version)
+      await expect.poll(() => cachedModel(page)).toEqual(modelUrls(modelRevision(next.modelDir)))
+      await page.getByLabel('Choose photos').setInputFiles([cat.path])
+      const [online] = await results(page, 1)
+      expect(online).toMatchObject({ state: 'done', label: 'Cat' })
+      expect(online?.meta).toContain(`on this device · model ${next.version.slice(0, 12)}`)
+
+      // Offline: the page and model B come from this device.
+      await context.setOffline(true)
+      const response = await page.reload()
+      expect(response?.fromServiceWorker()).toBe(true)
+      await deviceReady(page)
+      expect(await page.locator('#on-device-status').textContent()).toContain(next.version.slice(0, 12))
+      await page.getByLabel('Choose photos').setInputFiles([dog.path])
+      const [offline] = await results(page, 1)
+      expect(offline).toMatchObject({ state: 'done', label: 'Dog' })
+      expect(offline?.meta).toContain(`on this device · model ${next.version.slice(0, 12)}`)
+      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(next.modelDir)))
+      expect(errors.filter((error) => !offlineNoise.test(error))).toEqual([])
+    } finally {
+      await context.close()
+      await worker.stop()
+    }
+  }, 180_000)
 })
 
 describe('first visit', () => {

@@ -26,8 +26,8 @@ export function freePort(): Promise<number> {
  * A tsconfig that extends the Worker's own and maps `#model/*` to `modelDir`: wrangler's esbuild honours
  * `paths`, so the Worker bundles the e2e model without any change to apps/edge-api.
  */
-export async function writeWorkerTsconfig(modelDir: string): Promise<string> {
-  const path = join(E2E_DIR, 'tsconfig.worker.json')
+export async function writeWorkerTsconfig(modelDir: string, name = 'worker'): Promise<string> {
+  const path = join(E2E_DIR, `tsconfig.${name}.json`)
   const config = {
     extends: join(WORKER_ROOT, 'tsconfig.json'),
     compilerOptions: { paths: { '#model/*': [join(modelDir, '*')] } },
@@ -57,9 +57,16 @@ const isAlive = (pid: number): boolean => {
  * `wrangler dev` with the Worker's own wrangler.jsonc, spawned directly (not through npx) in its own process
  * group, with the given tsconfig (model mapping) and assets folder (the page built for the tests).
  */
-export async function startWorker(options: { tsconfig: string; assets: string }): Promise<RunningWorker> {
-  const [port, inspectorPort] = [await freePort(), await freePort()]
-  const state = join(E2E_DIR, 'wrangler-state')
+export async function startWorker(options: {
+  tsconfig: string
+  assets: string
+  /** A given port keeps the origin (and so the browser's service worker and caches) across restarts. */
+  port?: number
+  /** Its own local state folder under .e2e/, so Workers started side by side never share one. */
+  state?: string
+}): Promise<RunningWorker> {
+  const [port, inspectorPort] = [options.port ?? (await freePort()), await freePort()]
+  const state = join(E2E_DIR, options.state ?? 'wrangler-state')
   await rm(state, { recursive: true, force: true })
   const wrangler = realpathSync(join(REPO_ROOT, 'node_modules/.bin/wrangler'))
   const args = [

@@ -9,6 +9,7 @@ const SW_URL = '/sw.js'
 
 export function registerServiceWorker(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
+  reloadOnUpdate(navigator.serviceWorker)
   // After the page's own loading, so the worker's precache never competes with the first paint.
   const register = () => {
     navigator.serviceWorker.register(SW_URL, { scope: '/' }).catch((error: unknown) => {
@@ -17,6 +18,17 @@ export function registerServiceWorker(): void {
   }
   if (document.readyState === 'complete') register()
   else window.addEventListener('load', register, { once: true })
+}
+
+/**
+ * A new deployment's worker takes over at once (skipWaiting, clientsClaim), but this page was served by the
+ * old one, from its precache: the old page, asking for the old model. So when a worker replaces the one
+ * that served this page, the page reloads once, and the new page brings the new model version into the
+ * offline copy on this very visit. Not on a first visit, where no worker served the page.
+ */
+function reloadOnUpdate(serviceWorker: ServiceWorkerContainer): void {
+  if (serviceWorker.controller === null) return
+  serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true })
 }
 
 /**
