@@ -55,6 +55,11 @@ export function trainCommand(): Command {
     .option('--backbone <name|path>', 'pretrained backbone (registry name or folder); overrides --preset')
     .option('--models <dir>', 'folder of pretrained backbones (WHISKER_MODELS)', DEFAULTS.models)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'))
+    .option(
+      '--workers <n>',
+      'worker threads embedding in parallel (default: the cores available)',
+      positiveInt,
+    )
     .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn 30)', positiveInt)
     .option('--batch-size <n>', 'training batch size', positiveInt, 32)
     .option('--lr <x>', 'learning rate (default: transfer 0.001 Adam, seed-cnn 0.01 SGD)', positiveNumber)
@@ -132,6 +137,7 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     flipTta: flags.flipTta ?? PRESETS[flags.preset].flipTta,
     modelsDir: flags.models,
     backend: flags.backend,
+    workers: flags.workers,
     epochs: flags.epochs ?? defaults.epochs,
     batchSize: flags.batchSize,
     learningRate,
@@ -328,6 +334,7 @@ export interface TrainFlags {
   backbone?: string
   models: string
   backend: BackendChoice
+  workers?: number
   epochs?: number
   batchSize: number
   lr?: number

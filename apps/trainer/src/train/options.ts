@@ -19,6 +19,8 @@ export interface TrainOptions {
   backbone: string
   modelsDir?: string
   backend: BackendChoice
+  /** Worker threads embedding in parallel, one tfjs instance each (default: the cores available). */
+  workers?: number
   epochs: number
   batchSize: number
   learningRate: number

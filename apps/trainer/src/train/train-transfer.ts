@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import {
   assembleTransferModel,
-  createEmbedder,
   createTrunkEmbedder,
   type Embedder,
   type LoadedBackbone,
@@ -21,6 +20,7 @@ import {
   type EmbeddingCache,
   noEmbeddingCache,
 } from '../data/embedding-cache.ts'
+import { embedderFor } from '../parallel/parallel-embedder.ts'
 import type { Reporter } from '../report/reporter.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
@@ -69,7 +69,14 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
     throw new ImageSizeMismatchError(backbone.spec.name, size, options.imageSize)
   }
   const policy: ResizePolicy = { mode: 'center-crop', size, filter: 'bilinear' }
-  const embedded = await embedTraining(backbone, policy, prepared.split.train, options, context)
+  const embedded = await embedTraining(
+    backbone,
+    policy,
+    prepared.split.train,
+    options,
+    context,
+    backend.backend,
+  )
   const { photos, unreadable } = embedded
   const sealed = await readableOnly(prepared.split.val, policy, reporter)
   await recordData(
@@ -324,8 +331,10 @@ async function embedTraining(
   files: LabelledFile[],
   options: TrainOptions,
   { reporter, stop }: TrainContext,
+  backendName: string,
 ) {
-  const embedder = await createEmbedder(backbone)
+  const { embedder, workers } = await embedderFor(backbone, options, backendName)
+  if (workers > 1) reporter.info(`embedding on ${workers} worker threads`)
   const cache = options.cacheDir
     ? diskEmbeddingCache(options.cacheDir, {
         namespace: embeddingNamespace(backbone.spec.name, policy),

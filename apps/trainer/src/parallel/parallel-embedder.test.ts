@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
+import { createEmbedder, loadBackbone } from '@whisker/model-core/training'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { LabelledFile } from '../data/dataset.ts'
+import { embedFiles } from '../data/embed.ts'
+import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
+import { DEFAULTS } from '../paths.ts'
+import { createParallelEmbedder, defaultWorkers } from './parallel-embedder.ts'
+
+const POLICY = { mode: 'center-crop', size: 224, filter: 'bilinear' } as const
+const SOURCE = { backbone: 'mobilenet_v2_0.35', modelsDir: DEFAULTS.models }
+const PHOTOS: LabelledFile[] = ['cat.0.jpg', 'cat.1.jpg', 'cat.100.jpg', 'dog.0.jpg', 'dog.1.jpg'].map(
+  (name) => ({ label: name.split('.')[0]!, name, path: join(DEFAULTS.data, name) }),
+)
+
+describe('the parallel embedder', () => {
+  /** PHOTOS embedded in this thread, in one batch: what any worker count must give back. */
+  let inProcess: Float32Array
+
+  beforeAll(async () => {
+    registerWasmTrainingKernels()
+    await tf.setBackend('wasm')
+    const embedder = await createEmbedder(await loadBackbone(SOURCE))
+    inProcess = (
+      await embedFiles(PHOTOS, embedder, { policy: POLICY, batchSize: 8, cache: noEmbeddingCache })
+    ).embeddings
+    embedder.dispose()
+  })
+
+  it.each([1, 2, 3])('gives the in-process embeddings bit for bit with %i worker(s)', async (workers) => {
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', workers, 224)
+    try {
+      const set = await embedFiles(PHOTOS, embedder, {
+        policy: POLICY,
+        batchSize: 8,
+        cache: noEmbeddingCache,
+      })
+      expect(set.files.map((f) => f.name)).toEqual(PHOTOS.map((f) => f.name))
+      expect(Buffer.from(set.embeddings.buffer)).toEqual(Buffer.from(inProcess.buffer))
+    } finally {
+      embedder.dispose()
+    }
+  })
+
+  it('fills the embedding cache, and a second pass reads every row back from it', async () => {
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', 2, 224)
+    try {
+      const identity = { namespace: 'parallel-test', backbone: 'x', dim: embedder.dim }
+      const root = mkdtempSync(join(tmpdir(), 'whisker-parallel-'))
+      const first = await embedFiles(PHOTOS, embedder, {
+        policy: POLICY,
+        batchSize: 4,
+        cache: diskEmbeddingCache(root, identity),
+      })
+      const second = await embedFiles(PHOTOS, embedder, {
+        policy: POLICY,
+        batchSize: 4,
+        cache: diskEmbeddingCache(root, identity),
+      })
+      expect(first.cacheHits).toBe(0)
+      expect(second.cacheHits).toBe(PHOTOS.length)
+      expect(second.embeddings).toEqual(inProcess)
+    } finally {
+      embedder.dispose()
+    }
+  })
+
+  it('defaults to the cores this process may use', () => {
+    expect(defaultWorkers()).toBeGreaterThanOrEqual(1)
+  })
+})
