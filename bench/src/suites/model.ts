@@ -310,7 +310,7 @@ const markdown = [
   table(
     [
       'preset',
-      'cross-validated estimate',
+      "the card's estimate (method above)",
       'sealed, served graph',
       'sealed, float32 graph',
       'top-1 agreement',
