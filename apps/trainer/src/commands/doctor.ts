@@ -5,9 +5,9 @@ import { join, relative, resolve, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { defaultCacheDir } from '@whisker/model-core/training'
 import { Command } from 'commander'
+import { BACKEND_CHOICES, type Concrete, tryBackend } from '../core/backend.ts'
 import { defaultEmbeddingCacheDir, EMBEDDING_ENTRY_EXTENSION } from '../data/embedding-cache.ts'
 import { DEFAULTS, REPO_ROOT } from '../paths.ts'
-import { BACKEND_CHOICES, type Concrete, tryBackend } from '../train/backend.ts'
 
 export interface BackendCheck {
   backend: Concrete

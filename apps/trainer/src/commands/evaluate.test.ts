@@ -11,8 +11,8 @@ import {
   whisker,
   writeTruncatedJpeg,
 } from '../../test/support.ts'
+import { evaluatePredictions } from '../core/metrics.ts'
 import type { EvaluationReport } from '../eval/evaluate.ts'
-import { evaluatePredictions } from '../eval/metrics.ts'
 
 const model = inject('trainedModel')
 

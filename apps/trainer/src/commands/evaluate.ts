@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander'
+import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
+import { createReporter } from '../core/reporter.ts'
 import { evaluateModel } from '../eval/evaluate.ts'
 import { formatEvaluation } from '../eval/summary.ts'
 import { DEFAULTS } from '../paths.ts'
-import { createReporter } from '../report/reporter.ts'
-import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
 import { positiveInt } from './flags.ts'
 
 export function evaluateCommand(): Command {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
+import { BACKEND_CHOICES } from '../core/backend.ts'
 import { drawFilters, type FiltersOptions } from '../explain/filters.ts'
 import { KERNEL_NAMES } from '../explain/kernels.ts'
-import { BACKEND_CHOICES } from '../train/backend.ts'
 
 export function filtersCommand(): Command {
   return new Command('filters')

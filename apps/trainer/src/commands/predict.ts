@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
+import { createReporter } from '../core/reporter.ts'
 import { predictSubmission, UNREADABLE_PROBABILITY } from '../eval/predict.ts'
 import { DEFAULTS } from '../paths.ts'
-import { createReporter } from '../report/reporter.ts'
-import { BACKEND_CHOICES, type BackendChoice } from '../train/backend.ts'
 import { positiveInt } from './flags.ts'
 
 export function predictCommand(): Command {

@@ -14,7 +14,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { whisker } from '../../test/support.ts'
 import { DEFAULTS } from '../paths.ts'
-import { embeddingNamespace } from '../train/train-transfer.ts'
 import type { LabelledFile } from './dataset.ts'
 import { embedFiles } from './embed.ts'
 import {
@@ -24,6 +23,7 @@ import {
   diskEmbeddingCache,
   type EmbeddingIdentity,
   embeddingCacheFolder,
+  embeddingNamespace,
   noEmbeddingCache,
 } from './embedding-cache.ts'
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { writeAtomically } from '../eval/write-atomically.ts'
+import type { ResizePolicy } from '@whisker/preprocess'
+import { writeAtomically } from '../core/write-atomically.ts'
 
 /**
  * Backbone embeddings on disk, one file per photo (or augmented view) named by the SHA-256 of the photo's
@@ -29,6 +30,14 @@ export interface CacheRejection {
 }
 
 export type CacheRejectionReason = 'not an entry' | 'truncated' | 'checksum mismatch' | 'another computation'
+
+/** Bump when the exporter's numerics change, to invalidate cached embeddings. */
+const EMBEDDING_GRAPH_REVISION = 'g1'
+
+/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
+export function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
+  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
+}
 
 /** What every entry in one cache folder is an embedding of. */
 export interface EmbeddingIdentity {

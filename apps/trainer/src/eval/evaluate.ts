@@ -1,10 +1,10 @@
 import { resolve } from 'node:path'
+import type { BackendChoice } from '../core/backend.ts'
+import { type Evaluation, evaluatePredictions } from '../core/metrics.ts'
+import { openClassifier, readModelFolder } from '../core/model-dir.ts'
 import { countByLabel, DatasetError, readDataset } from '../data/dataset.ts'
-import type { BackendChoice } from '../train/backend.ts'
 import { classifyFiles, type Unreadable } from './classify-files.ts'
 import { checkLabels } from './folders.ts'
-import { type Evaluation, evaluatePredictions } from './metrics.ts'
-import { openClassifier, readModelFolder } from './model-dir.ts'
 import { OptionError, positiveIndex } from './options.ts'
 
 export interface EvaluateOptions {

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { ExplainUnsupportedError } from '@whisker/model-core'
+import type { BackendChoice } from '../core/backend.ts'
+import { openClassifier, readModelFolder } from '../core/model-dir.ts'
+import { writeAtomically } from '../core/write-atomically.ts'
 import { overlayPng } from '../explain/overlay.ts'
-import type { BackendChoice } from '../train/backend.ts'
 import { classifyFiles, type Unreadable } from './classify-files.ts'
 import { readUnlabelledFolder } from './folders.ts'
-import { openClassifier, readModelFolder } from './model-dir.ts'
 import { positiveIndex } from './options.ts'
-import { writeAtomically } from './write-atomically.ts'
 
 /** The probability written for a photo that could not be read: no information either way. */
 export const UNREADABLE_PROBABILITY = 0.5

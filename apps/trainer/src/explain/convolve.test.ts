@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../train/backend.ts'
+import { selectBackend } from '../core/backend.ts'
 import { convolve, type GrayImage, toDisplay, toGray } from './convolve.ts'
 import {
   InvalidKernelError,

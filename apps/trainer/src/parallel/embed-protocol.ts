@@ -1,5 +1,5 @@
 import type { BackboneSource } from '@whisker/model-core/training'
-import type { Concrete } from '../train/backend.ts'
+import type { Concrete } from '../core/backend.ts'
 
 /** What an embedding worker is started with: where to load the backbone from and which backend to run. */
 export interface EmbedWorkerData {

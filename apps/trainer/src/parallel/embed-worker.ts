@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createEmbedder, loadBackbone } from '@whisker/model-core/training'
-import { selectBackend } from '../train/backend.ts'
+import { selectBackend } from '../core/backend.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
 
 const port = parentPort

@@ -6,7 +6,7 @@ import {
   type Embedder,
   type LoadedBackbone,
 } from '@whisker/model-core/training'
-import type { Concrete } from '../train/backend.ts'
+import type { Concrete } from '../core/backend.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
 
 /**

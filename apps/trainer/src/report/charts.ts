@@ -1,6 +1,6 @@
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { RocSummary } from '../eval/metrics.ts'
+import type { RocSummary } from '../core/metrics.ts'
 import type { EpochRecord } from '../run/records.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { decodeImage } from '@whisker/preprocess/node'
-import { openClassifier, readModelFolder } from '../eval/model-dir.ts'
+import { openClassifier, readModelFolder } from '../core/model-dir.ts'
 import { overlay } from '../explain/overlay.ts'
 
 /** Draws, for the report's mistakes, where the exported model looked when it chose the wrong class. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { scoreProbabilities } from '../core/metrics.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
-import { scoreProbabilities } from './metrics.ts'
 
 /** A model that is right 80 % of the time but always says 99 %: the classic over-confident head. */
 function overconfident(): { probs: Float32Array[]; truth: number[] } {

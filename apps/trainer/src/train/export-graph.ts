@@ -8,7 +8,7 @@ import {
   type SerializedGraph,
   serializeGraph,
 } from '@whisker/model-core/training'
-import type { Reporter } from '../report/reporter.ts'
+import type { Reporter } from '../core/reporter.ts'
 import type { PhotoSet } from './photo-set.ts'
 import { noQuantizationMemory, type QuantizationMemory } from './quantization-memory.ts'
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import type { BackboneSplit } from '@whisker/model-core/training'
+import { seededRandom, shuffledIndices } from '../core/random.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
-import { seededRandom, shuffledIndices } from './random.ts'
 
 /**
  * The default fine-tuning rate is the head's rate times this: the pretrained layers should move a little

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { seededRandom } from '../core/random.ts'
 import { neverStop, StopRequested, type StopSignal } from '../run/interrupt.ts'
 import { type FitOptions, fitHead, type HeadCheckpoint, type HeadData } from './fit-head.ts'
-import { seededRandom } from './random.ts'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { setDropoutStep, type TimeDecaySgd } from '@whisker/model-core/training'
+import { seededRandom, shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
 import { hashName } from '../data/split.ts'
 import { StopRequested, type StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
 import { readTensors, writeTensors } from '../run/tensor-file.ts'
-import { seededRandom, shuffledIndices } from './random.ts'
 
 export interface NetworkFitOptions {
   /** Class index per photo of each set. */

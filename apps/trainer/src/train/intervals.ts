@@ -1,4 +1,4 @@
-import { seededRandom } from './random.ts'
+import { seededRandom } from '../core/random.ts'
 
 /** A two-sided interval at `confidence` (0.95 = 95 %). */
 export interface Interval {

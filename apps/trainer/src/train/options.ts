@@ -1,9 +1,9 @@
 import type { Quantization } from '@whisker/model-core'
 import type { AugmentName } from '../augment/presets.ts'
-import type { Reporter } from '../report/reporter.ts'
+import type { BackendChoice } from '../core/backend.ts'
+import type { Reporter } from '../core/reporter.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { RunDir } from '../run/run-dir.ts'
-import type { BackendChoice } from './backend.ts'
 
 export const ARCHITECTURES = ['transfer', 'seed-cnn'] as const
 export type Architecture = (typeof ARCHITECTURES)[number]

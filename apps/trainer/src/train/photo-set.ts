@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { loadClassifier, type ModelArtifacts } from '@whisker/model-core'
 import { type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
+import { type ClassificationMetrics, scoreProbabilities } from '../core/metrics.ts'
 import type { LabelledFile } from '../data/dataset.ts'
-import { type ClassificationMetrics, scoreProbabilities } from './metrics.ts'
 
 /**
  * Photos preprocessed once and kept in memory (224² photos: 0.6 MB each), so that every candidate graph

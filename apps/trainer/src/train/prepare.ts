@@ -1,9 +1,9 @@
+import { type BackendChoice, type BackendReport, selectBackend } from '../core/backend.ts'
+import type { Reporter } from '../core/reporter.ts'
 import { countByLabel, type Dataset, DatasetError, type LabelledFile, readDataset } from '../data/dataset.ts'
 import { limitPerClass, type Split, splitByName } from '../data/split.ts'
-import type { Reporter } from '../report/reporter.ts'
 import { RUN_FILES } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
-import { type BackendChoice, type BackendReport, selectBackend } from './backend.ts'
 import type { TrainOptions } from './options.ts'
 
 /** Selects the backend and says which one runs, why faster ones were skipped, and what was set up. */

@@ -11,6 +11,7 @@ import {
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
+import type { Reporter } from '../core/reporter.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
 import {
@@ -18,10 +19,10 @@ import {
   describeRejections,
   diskEmbeddingCache,
   type EmbeddingCache,
+  embeddingNamespace,
   noEmbeddingCache,
 } from '../data/embedding-cache.ts'
 import { embedderFor } from '../parallel/parallel-embedder.ts'
-import type { Reporter } from '../report/reporter.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
 import { crossValidateHead, type PhotoViews, rowsOf } from './cross-validate.ts'
@@ -39,8 +40,6 @@ const EMBED_BATCH = 32
  * most of the benefit and make later runs as fast as unaugmented ones.
  */
 const AUGMENTED_VIEWS = 2
-/** Bump when the exporter's numerics change, to invalidate cached embeddings. */
-const EMBEDDING_GRAPH_REVISION = 'g1'
 
 export class ImageSizeMismatchError extends Error {
   readonly code = 'IMAGE_SIZE_MISMATCH'
@@ -416,11 +415,6 @@ async function withViews(embed: Embed, files: LabelledFile[], options: TrainOpti
     }
   }
   return { photos, sets }
-}
-
-/** Everything that changes an embedding, so a cache entry is only reused for the same computation. */
-export function embeddingNamespace(backbone: string, policy: ResizePolicy): string {
-  return [backbone, policy.mode, policy.size, policy.filter, EMBEDDING_GRAPH_REVISION].join('-')
 }
 
 function headDescription(options: TrainOptions): string {

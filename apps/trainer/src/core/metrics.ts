@@ -1,10 +1,31 @@
-import { scoreProbabilities } from '../train/metrics.ts'
-
 /**
- * Evaluation metrics for a classifier's probabilities. Pure functions, no tfjs: `whisker evaluate`, the
- * HTML report and anything else that scores predictions share them. Accuracy and log loss come from the
- * trainer's own `scoreProbabilities`, so evaluation and training agree on both.
+ * Metrics of a classifier's probabilities. Pure functions, no tfjs: training (each epoch's validation
+ * score), `whisker evaluate`, the HTML report and anything else that scores predictions share them, so
+ * evaluation and training agree on accuracy and log loss.
  */
+
+export interface ClassificationMetrics {
+  accuracy: number
+  logLoss: number
+  count: number
+}
+
+/** Accuracy and mean cross-entropy (probabilities clipped at 1e-7 so one confident miss can't give ∞). */
+export function scoreProbabilities(
+  probabilities: readonly Float32Array[],
+  truth: readonly number[],
+): ClassificationMetrics {
+  let correct = 0
+  let loss = 0
+  probabilities.forEach((p, i) => {
+    const label = truth[i]!
+    const predicted = p.indexOf(Math.max(...p))
+    if (predicted === label) correct++
+    loss -= Math.log(Math.min(1 - 1e-7, Math.max(1e-7, p[label] ?? 0)))
+  })
+  const count = truth.length
+  return { accuracy: count ? correct / count : 0, logLoss: count ? loss / count : 0, count }
+}
 
 /** Class probabilities for one photo, in label order. */
 export type Probabilities = ArrayLike<number>

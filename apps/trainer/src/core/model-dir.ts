@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Classifier, loadClassifier, MODEL_FILES, type ModelArtifacts } from '@whisker/model-core'
 import { readModelDir } from '@whisker/model-core/training'
-import { type BackendChoice, selectBackend } from '../train/backend.ts'
+import { type BackendChoice, selectBackend } from './backend.ts'
 
 /** A --model folder that is missing or not a usable model (the CLI prints the message, not a stack). */
 export class ModelDirError extends Error {

@@ -7,6 +7,7 @@ import {
   perClassScores,
   rocAuc,
   rocCurve,
+  scoreProbabilities,
 } from './metrics.ts'
 
 const binary = (pDog: number[]) => pDog.map((p) => [1 - p, p])
@@ -192,5 +193,20 @@ describe('evaluatePredictions', () => {
     const probs = binary([0.5, 0.5, 0.51, 0.49, 0.9, 0.1])
     const e = evaluatePredictions(probs, [0, 1, 1, 0, 0, 1], ['cat', 'dog'])
     expect(e.accuracy).toBe((e.confusion[0]![0]! + e.confusion[1]![1]!) / e.count)
+  })
+})
+
+describe('scoreProbabilities', () => {
+  it('counts the arg-max as the prediction and averages the cross-entropy', () => {
+    const probs = [new Float32Array([0.9, 0.1]), new Float32Array([0.4, 0.6]), new Float32Array([0.3, 0.7])]
+    const { accuracy, logLoss, count } = scoreProbabilities(probs, [0, 0, 1])
+    expect(count).toBe(3)
+    expect(accuracy).toBeCloseTo(2 / 3)
+    expect(logLoss).toBeCloseTo(-(Math.log(0.9) + Math.log(0.4) + Math.log(0.7)) / 3, 5)
+  })
+
+  it('keeps the loss finite for a confident mistake', () => {
+    const { logLoss } = scoreProbabilities([new Float32Array([1, 0])], [1])
+    expect(logLoss).toBeCloseTo(-Math.log(1e-7), 3)
   })
 })
