@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path'
+import { homedir } from 'node:os'
+import { join, relative, resolve, sep } from 'node:path'
 
 /** Repository root: the trainer lives at apps/trainer/src. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..')
@@ -13,4 +14,15 @@ export const DEFAULTS = {
   runs: process.env.WHISKER_RUNS ?? join(REPO_ROOT, 'runs'),
   /** The Worker bundles whatever is here. */
   out: join(REPO_ROOT, 'apps', 'edge-api', 'model'),
+}
+
+/**
+ * A path as the trainer prints it: relative to the repository when it is inside it or beside it
+ * (../shared), else under ~, else absolute, so logs and published output never name this machine's folders.
+ */
+export function displayPath(path: string): string {
+  const fromRepo = relative(REPO_ROOT, resolve(path))
+  if (!fromRepo.startsWith(`..${sep}..`)) return fromRepo || '.'
+  const fromHome = relative(homedir(), resolve(path))
+  return fromHome.startsWith('..') ? resolve(path) : join('~', fromHome)
 }

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { availableParallelism, cpus, freemem, homedir, totalmem } from 'node:os'
+import { availableParallelism, cpus, freemem, totalmem } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { defaultCacheDir } from '@whisker/model-core/training'
 import { Command } from 'commander'
 import { BACKEND_CHOICES, type Concrete, tryBackend } from '../core/backend.ts'
 import { defaultEmbeddingCacheDir, EMBEDDING_ENTRY_EXTENSION } from '../data/embedding-cache.ts'
-import { DEFAULTS, REPO_ROOT } from '../paths.ts'
+import { DEFAULTS, displayPath } from '../paths.ts'
 
 export interface BackendCheck {
   backend: Concrete
@@ -146,14 +146,6 @@ async function listFiles(root: string): Promise<{ path: string; bytes: number }[
   const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => [])
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
   return Promise.all(files.map(async (f) => ({ path: relative(root, f), bytes: (await stat(f)).size })))
-}
-
-/** Relative to the repository when it is inside it or beside it (../shared), else under ~, else absolute. */
-export function displayPath(path: string): string {
-  const fromRepo = relative(REPO_ROOT, path)
-  if (!fromRepo.startsWith(`..${sep}..`)) return fromRepo || '.'
-  const fromHome = relative(homedir(), path)
-  return fromHome.startsWith('..') ? path : join('~', fromHome)
 }
 
 function count(n: number, noun: string): string {

@@ -7,7 +7,7 @@ import { scoreProbabilities } from '../core/metrics.ts'
 import { createReporter } from '../core/reporter.ts'
 import { readDataset } from '../data/dataset.ts'
 import { sampleByName } from '../data/split.ts'
-import { DEFAULTS } from '../paths.ts'
+import { DEFAULTS, displayPath } from '../paths.ts'
 import { RUN_FILES, type RunRecord } from '../run/records.ts'
 import { RunDir } from '../run/run-dir.ts'
 import { type CardBase, cardFor, describeChange, exportGraph } from '../train/export-graph.ts'
@@ -69,7 +69,7 @@ export function exportCommand(): Command {
       const lines = [
         `against float32 on ${judging.size} training photos: ${describeChange(served.change)}`,
         `weights: ${served.graph.weights.byteLength} bytes (${flags.quantize})`,
-        `model ${card.version} written to ${resolve(flags.out)}`,
+        `model ${card.version} written to ${displayPath(flags.out)}`,
       ]
       if (split.val.length > 0) {
         const sealed = await PhotoSet.load(

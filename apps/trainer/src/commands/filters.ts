@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import { BACKEND_CHOICES } from '../core/backend.ts'
 import { drawFilters, type FiltersOptions } from '../explain/filters.ts'
 import { KERNEL_NAMES } from '../explain/kernels.ts'
+import { displayPath } from '../paths.ts'
 
 export function filtersCommand(): Command {
   return new Command('filters')
@@ -20,7 +21,7 @@ export function filtersCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('wasm'))
     .action(async (flags: FiltersFlags) => {
       const pictures = await drawFilters(flags)
-      for (const picture of pictures) console.log(`${picture.path}: ${picture.what}`)
+      for (const picture of pictures) console.log(`${displayPath(picture.path)}: ${picture.what}`)
     })
 }
 

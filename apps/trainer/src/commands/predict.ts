@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
 import { createReporter } from '../core/reporter.ts'
 import { predictSubmission, UNREADABLE_PROBABILITY } from '../eval/predict.ts'
-import { DEFAULTS } from '../paths.ts'
+import { DEFAULTS, displayPath } from '../paths.ts'
 import { positiveInt } from './flags.ts'
 
 export function predictCommand(): Command {
@@ -56,7 +56,7 @@ export function predictCommand(): Command {
       const predictedPositive = summary.rows.filter((r) => r.probability > 0.5).length
       console.log(
         [
-          `wrote ${summary.rows.length} rows of P(${summary.positive}) to ${summary.path}` +
+          `wrote ${summary.rows.length} rows of P(${summary.positive}) to ${displayPath(summary.path)}` +
             (opts.clip !== undefined ? `, clipped to [${opts.clip}, ${1 - opts.clip}]` : ''),
           `${counted} photos classified on ${summary.backend}, ${predictedPositive} with P(${summary.positive}) > 0.5` +
             (summary.unreadable.length
@@ -64,7 +64,7 @@ export function predictCommand(): Command {
               : ''),
           ...(summary.explained
             ? [
-                `${summary.explained.count} heatmaps (${summary.explained.method}) written to ${summary.explained.dir} as <id>.explain.png`,
+                `${summary.explained.count} heatmaps (${summary.explained.method}) written to ${displayPath(summary.explained.dir)} as <id>.explain.png`,
               ]
             : []),
         ].join('\n'),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { Command } from 'commander'
+import { displayPath } from '../paths.ts'
 import { writeReport } from '../report/html.ts'
 
 /** Re-renders a run's report.html (training writes it too); handy after changing the report itself. */
@@ -10,6 +11,6 @@ export function reportCommand(): Command {
     )
     .requiredOption('--run <dir>', 'a run directory written by `whisker train`')
     .action(async (flags: { run: string }) => {
-      console.log(`report: ${await writeReport(resolve(flags.run))}`)
+      console.log(`report: ${displayPath(await writeReport(resolve(flags.run)))}`)
     })
 }

@@ -7,7 +7,7 @@ import { AUGMENT_NAMES, type AugmentName } from '../augment/presets.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
 import { createReporter } from '../core/reporter.ts'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
-import { DEFAULTS } from '../paths.ts'
+import { DEFAULTS, displayPath } from '../paths.ts'
 import { writeReport } from '../report/html.ts'
 import { listenForStop, StopRequested } from '../run/interrupt.ts'
 import { RUN_FILES } from '../run/records.ts'
@@ -116,7 +116,9 @@ export function trainCommand(): Command {
       rejectConflicts(flags, (name) => command.getOptionValueSource(name) === 'cli')
       const out = resolve(flags.out)
       if (flags.ifMissing && existsSync(join(out, 'card.json'))) {
-        console.log(`A model already exists in ${out}; skipping training (drop --if-missing to retrain).`)
+        console.log(
+          `A model already exists in ${displayPath(out)}; skipping training (drop --if-missing to retrain).`,
+        )
         return
       }
       const { run, options } = flags.resume ? await resumeRun(flags) : await newRun(flags, out)
@@ -237,16 +239,16 @@ async function train(run: RunDir, options: TrainOptions, resume: boolean) {
               `served graph (${card.quantization}) against float32 on ${card.exportFidelity.count} training photos: ${describeChange(card.exportFidelity)}`,
             ]
           : []),
-        `model ${card.version} (${card.quantization}) written to ${options.out}`,
-        `run: ${run.path}`,
-        `report: ${report}`,
+        `model ${card.version} (${card.quantization}) written to ${displayPath(options.out)}`,
+        `run: ${displayPath(run.path)}`,
+        `report: ${displayPath(report)}`,
         `wall time: ${summary.wallSeconds.toFixed(1)} s on ${summary.backend}`,
       ].join('\n'),
     )
   } catch (error) {
     await run.updateRecord({ status: error instanceof StopRequested ? 'interrupted' : 'failed' })
     if (error instanceof StopRequested) {
-      console.error(`${error.message} (run ${run.path})`)
+      console.error(`${error.message} (run ${displayPath(run.path)})`)
       process.exitCode = 130
       return
     }

@@ -1,3 +1,4 @@
+import { displayPath } from '../paths.ts'
 import type { EvaluationReport } from './evaluate.ts'
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
@@ -24,7 +25,7 @@ export function formatEvaluation(report: EvaluationReport): string {
     .join(', ')
   const lines = [
     `model       ${model.name} ${model.version} (${model.quantization}; labels ${model.labels.join(', ')}) in ${model.dir}`,
-    `data        ${data.root}: ${data.photos} photos (${counts}); ${report.count} evaluated on ${report.backend}`,
+    `data        ${displayPath(data.root)}: ${data.photos} photos (${counts}); ${report.count} evaluated on ${report.backend}`,
   ]
   if (data.skipped.length > 0) {
     lines.push(

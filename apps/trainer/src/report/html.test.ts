@@ -5,7 +5,7 @@ import { delimiter, join, resolve } from 'node:path'
 import { type ModelCard, parseModelCard } from '@whisker/model-core'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
-import { DEFAULTS } from '../paths.ts'
+import { DEFAULTS, displayPath, REPO_ROOT } from '../paths.ts'
 import type { EpochRecord, RunRecord, ValidationPrediction } from '../run/records.ts'
 import { mostConfidentMistakes, RunDirError, renderReport, THUMBNAIL_SIZE, writeReport } from './html.ts'
 
@@ -123,6 +123,11 @@ describe('renderReport and writeReport', () => {
     expect(dataset).toContain('2 skipped files')
     expect(dataset).toContain('<td>&lt;script&gt;alert(1)&lt;/script&gt;.txt</td><td>not an image file</td>')
     expect(dataset).toContain('<td>cat.999.jpg</td><td>CORRUPT_IMAGE: truncated JPEG</td>')
+  })
+
+  it('names the dataset folder relative to the repository, so a shared report names no machine path', () => {
+    expect(section(html, 'dataset')).toContain(`<code>${displayPath(DEFAULTS.data)}</code>`)
+    expect(html).not.toContain(REPO_ROOT)
   })
 
   it('draws the loss and accuracy curves as inline SVG, marking the best epoch', () => {

@@ -4,6 +4,7 @@ import { MODEL_FILES, type ModelCard, parseModelCard } from '@whisker/model-core
 import sharp from 'sharp'
 import { argmax, type Evaluation, evaluatePredictions } from '../core/metrics.ts'
 import { writeAtomically } from '../core/write-atomically.ts'
+import { displayPath } from '../paths.ts'
 import { type EpochRecord, RUN_FILES, type RunRecord, type ValidationPrediction } from '../run/records.ts'
 import { formatEstimate } from '../train/estimate.ts'
 import { describeChange } from '../train/export-graph.ts'
@@ -210,7 +211,7 @@ function datasetSection(run: RunRecord, card: ModelCard): string {
     : '<p class="muted">No files were skipped.</p>'
   return `<section id="dataset">
 <h2>Dataset</h2>
-<p><code>${escapeHtml(dataset.root)}</code>: ${dataset.train} photos for training, ${dataset.val} for validation.</p>
+<p><code>${escapeHtml(displayPath(dataset.root))}</code>: ${dataset.train} photos for training, ${dataset.val} for validation.</p>
 <table><thead><tr><th>class</th><th class="num">photos in the folder</th><th class="num">used for training</th></tr></thead><tbody>${counts}</tbody></table>
 ${skipped}
 </section>`
@@ -323,7 +324,7 @@ function optionsSection(run: RunRecord): string {
 <dt>started</dt><dd>${escapeHtml(run.startedAt)}</dd>
 ${run.finishedAt ? `<dt>finished</dt><dd>${escapeHtml(run.finishedAt)}</dd>` : ''}
 <dt>backend</dt><dd>${escapeHtml(run.backend.name)}${skipped.length ? ` (passed over: ${escapeHtml(skipped.join('; '))})` : ''}</dd>
-${run.modelDir ? `<dt>model folder</dt><dd><code>${escapeHtml(run.modelDir)}</code></dd>` : ''}
+${run.modelDir ? `<dt>model folder</dt><dd><code>${escapeHtml(displayPath(run.modelDir))}</code></dd>` : ''}
 </dl>
 ${
   options.length

@@ -23,6 +23,7 @@ import {
   noEmbeddingCache,
 } from '../data/embedding-cache.ts'
 import { embedderFor } from '../parallel/parallel-embedder.ts'
+import { displayPath } from '../paths.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
 import { crossValidateHead, type PhotoViews, rowsOf } from './cross-validate.ts'
@@ -62,7 +63,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   const prepared = await prepareData(options, reporter)
 
   const backbone = await loadBackbone({ backbone: options.backbone, modelsDir: options.modelsDir })
-  reporter.info(`backbone: ${backbone.spec.name} from ${backbone.from}`)
+  reporter.info(`backbone: ${backbone.spec.name} from ${displayPath(backbone.from)}`)
   const size = backbone.spec.inputSize
   if (options.imageSize !== undefined && options.imageSize !== size) {
     throw new ImageSizeMismatchError(backbone.spec.name, size, options.imageSize)
