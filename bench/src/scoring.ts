@@ -4,6 +4,8 @@
  * from the trainer because bench reads the trainer's outputs, not its internals.
  */
 
+import { argmax } from '@whisker/model-core'
+
 /** Accuracy and mean log loss of class probabilities against true class indices. */
 export interface Score {
   count: number
@@ -12,12 +14,6 @@ export interface Score {
   logLoss: number
   /** Wilson score 95 % interval of the accuracy. */
   accuracyInterval: [number, number]
-}
-
-const argmax = (p: ArrayLike<number>): number => {
-  let best = 0
-  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i
-  return best
 }
 
 /** Wilson score interval: unlike the normal approximation it stays inside [0, 1] near 100 %. */

@@ -1,6 +1,12 @@
 import type { Classification, Classifier } from '@whisker/model-core'
 import { heatmapRows } from '@whisker/model-core'
-import { type CropWindow, type DecodeLimits, type ImageDecoder, modelInputWindow } from '@whisker/preprocess'
+import {
+  type CropWindow,
+  type DecodeLimits,
+  type ImageDecoder,
+  modelInputWindow,
+  sha256Hex,
+} from '@whisker/preprocess'
 import { heatmapDataUrl } from './heatmap-png.ts'
 import {
   type CachedAnswer,
@@ -8,7 +14,6 @@ import {
   cachedResult,
   cacheResult,
   resultCacheKey,
-  sha256Hex,
 } from './result-cache.ts'
 import { timed } from './timed.ts'
 

@@ -1,4 +1,4 @@
-import { ImageTooLargeError } from '@whisker/preprocess'
+import { concatBytes, ImageTooLargeError } from '@whisker/preprocess'
 
 /**
  * Reads a request body into memory, refusing it as soon as it passes `maxBytes`. Content-Length is only a
@@ -23,7 +23,7 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
     }
     chunks.push(value)
   }
-  return concat(chunks, size)
+  return concatBytes(chunks)
 }
 
 /** The body's true size is unknown (we stopped reading), so say "more than" rather than a wrong number. */
@@ -32,15 +32,4 @@ class BodyTooLargeError extends ImageTooLargeError {
     super(maxBytes + 1, maxBytes)
     this.message = `The image is more than ${maxBytes} bytes, the limit.`
   }
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }

@@ -21,11 +21,6 @@ export function cacheModeOf(request: Request): CacheMode {
   return 'use'
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
 /** What is stored per image: every class ranked, and the heatmap when it was asked for. */
 export interface CachedAnswer {
   result: Classification

@@ -1,3 +1,5 @@
+import { concatBytes } from '@whisker/preprocess'
+
 /**
  * A minimal PNG writer for test fixtures, using only web APIs (CompressionStream), so the same code runs in
  * Node (global setup) and in workerd (the tests). Not for production: no filtering, one IDAT chunk.
@@ -20,7 +22,7 @@ export async function encodePng(image: RgbPixels): Promise<Uint8Array> {
     scanlines.set(image.data.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1)
   }
   const idat = await deflate(scanlines)
-  return concat([
+  return concatBytes([
     Uint8Array.from(SIGNATURE),
     chunk('IHDR', ihdr(image.width, image.height)),
     chunk('IDAT', idat),
@@ -30,7 +32,7 @@ export async function encodePng(image: RgbPixels): Promise<Uint8Array> {
 
 /** Signature and IHDR only: what a decompression bomb looks like before its first pixel. */
 export function pngHeaderOnly(width: number, height: number): Uint8Array {
-  return concat([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr(width, height))])
+  return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr(width, height))])
 }
 
 function ihdr(width: number, height: number): Uint8Array {
@@ -68,14 +70,4 @@ function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff
   for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 /**
  * The folders of src/, lowest first: a file may import its own folder and the folders before it, never one
  * after it, so each folder can be read knowing only those below. `core` holds the runtime pieces every layer
- * shares (backend choice, seeded randomness, metrics, atomic writes, opening a model folder, the reporter).
+ * shares (backend choice, seeded randomness, metrics, number formats, opening a model folder, the reporter).
  */
 const LAYERS = [
   'core',

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { type Classifier, loadClassifier } from '@whisker/model-core'
+import { argmax, type Classifier, loadClassifier } from '@whisker/model-core'
 import { readModelDir } from '@whisker/model-core/training'
 import { type ResizePolicy, type RgbImage, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
@@ -379,10 +379,4 @@ function samePixels(a: RgbImage, b: RgbImage): boolean {
   if (a.width !== b.width || a.height !== b.height) return false
   for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false
   return true
-}
-
-function argmax(values: Float32Array): number {
-  let best = 0
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i
-  return best
 }

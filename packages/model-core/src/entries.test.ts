@@ -35,6 +35,7 @@ describe('the entry points', () => {
     const universal = await import('./index.ts')
     expect(Object.keys(universal).sort()).toEqual(
       [
+        'argmax',
         'ExplainUnsupportedError',
         'GradientsMissingError',
         'estimateSchema',
@@ -58,6 +59,8 @@ describe('the entry points', () => {
     const training = await import('./training.ts')
     expect(Object.keys(training).sort()).toEqual(
       [
+        'writeAtomically',
+        'writeFolderAtomically',
         'BACKBONE_SPEC_FILE',
         'BACKBONES',
         'BackboneNotFoundError',

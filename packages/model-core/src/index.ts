@@ -1,4 +1,5 @@
 /** Universal entry: what every runtime (Node, workerd, browser) needs to serve a model. */
+export { argmax } from './argmax.ts'
 export {
   type GraphModelJson,
   type GraphNode,

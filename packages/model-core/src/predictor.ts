@@ -1,6 +1,7 @@
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
 import { type RgbImage, toModelInput } from '@whisker/preprocess'
+import { argmax } from './argmax.ts'
 import type { ModelArtifacts } from './artifacts.ts'
 import { type ModelCard, parseModelCard } from './card.ts'
 import { ExplainUnsupportedError, gradCam } from './explain/grad-cam.ts'
@@ -222,13 +223,6 @@ class GraphClassifier implements Classifier {
   dispose(): void {
     this.#model.dispose()
   }
-}
-
-/** The index of the highest value; the first of equals, as `rank` orders them. */
-function argmax(values: Float32Array): number {
-  let best = 0
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i
-  return best
 }
 
 /** Sorts class probabilities into the public answer shape. */

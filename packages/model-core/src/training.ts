@@ -38,3 +38,4 @@ export {
 } from './architectures/transfer.ts'
 export * from './export/index.ts'
 export { readModelDir, writeModelDir } from './model-dir.ts'
+export { writeAtomically, writeFolderAtomically } from './write-atomically.ts'

@@ -52,3 +52,18 @@ export function startsWithAt(bytes: Uint8Array, at: number, expected: readonly n
   for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false
   return true
 }
+
+/**
+ * The parts one after another in one new array (one part is returned as is, not copied). Hand-written
+ * because every runtime needs it (Node, workerd, browsers) and Buffer.concat is Node's alone.
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0))
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.byteLength
+  }
+  return out
+}

@@ -3,6 +3,7 @@
  * browsers): no native code, no codecs. Decoders live behind `@whisker/preprocess/node` (sharp) and
  * `@whisker/preprocess/workers` (wasm).
  */
+export { concatBytes } from './bytes.ts'
 export { assertComplete } from './complete.ts'
 export {
   CorruptImageError,
@@ -18,6 +19,7 @@ export { checkLimits, cmykPixelBudget, resolveLimits } from './guards.ts'
 export { readImageHeader } from './header.ts'
 export { applyOrientation, isOrientation, type Orientation, readOrientation, swapsAxes } from './orient.ts'
 export { type CropWindow, modelInputWindow, toModelInput } from './resize.ts'
+export { sha256Hex } from './sha256.ts'
 export { sniffFormat } from './sniff.ts'
 export {
   CMYK_PIXEL_COST,

@@ -3,6 +3,7 @@ import type { Quantization } from '@whisker/model-core'
 import { readGraph, readModelDir, writeModelDir } from '@whisker/model-core/training'
 import { Command, Option } from 'commander'
 import { selectBackend } from '../core/backend.ts'
+import { percent } from '../core/format.ts'
 import { scoreProbabilities } from '../core/metrics.ts'
 import { createReporter } from '../core/reporter.ts'
 import { readDataset } from '../data/dataset.ts'
@@ -79,7 +80,7 @@ export function exportCommand(): Command {
         )
         const scored = scoreProbabilities(await sealed.probabilities({ ...served.graph, card }), sealed.truth)
         lines.unshift(
-          `on the run's ${scored.count} validation photos: accuracy ${(scored.accuracy * 100).toFixed(2)} %, log loss ${scored.logLoss.toFixed(4)}`,
+          `on the run's ${scored.count} validation photos: accuracy ${percent(scored.accuracy)}, log loss ${scored.logLoss.toFixed(4)}`,
         )
       }
       console.log(lines.join('\n'))

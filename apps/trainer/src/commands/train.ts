@@ -5,6 +5,7 @@ import { type BackboneName, DEFAULT_BACKBONE } from '@whisker/model-core/trainin
 import { Command, Option } from 'commander'
 import { AUGMENT_NAMES, type AugmentName } from '../augment/presets.ts'
 import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
+import { percent } from '../core/format.ts'
 import { createReporter } from '../core/reporter.ts'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
 import { DEFAULTS, displayPath } from '../paths.ts'
@@ -298,8 +299,6 @@ class NothingToResumeError extends Error {
     this.name = 'NothingToResumeError'
   }
 }
-
-const percent = (v: number) => `${(v * 100).toFixed(2)} %`
 
 /**
  * Named starting points; every flag still overrides what a preset chooses. Measured on ../shared's 3,000

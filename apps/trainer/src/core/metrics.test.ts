@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   areaUnderCurve,
-  argmax,
   confusionMatrix,
   evaluatePredictions,
   perClassScores,
+  predictedClass,
   rocAuc,
   rocCurve,
   scoreProbabilities,
@@ -144,9 +144,9 @@ describe('confusionMatrix and perClassScores', () => {
   })
 
   it('takes the first of tied maxima as the prediction', () => {
-    expect(argmax([0.5, 0.5])).toBe(0)
-    expect(argmax(new Float32Array([0.2, 0.4, 0.4]))).toBe(1)
-    expect(() => argmax([Number.NaN, 0.5])).toThrow(RangeError)
+    expect(predictedClass([0.5, 0.5])).toBe(0)
+    expect(predictedClass(new Float32Array([0.2, 0.4, 0.4]))).toBe(1)
+    expect(() => predictedClass([Number.NaN, 0.5])).toThrow(RangeError)
   })
 })
 

@@ -1,3 +1,5 @@
+import { argmax } from '@whisker/model-core'
+
 /**
  * Metrics of a classifier's probabilities. Pure functions, no tfjs: training (each epoch's validation
  * score), `whisker evaluate`, the HTML report and anything else that scores predictions share them, so
@@ -19,8 +21,7 @@ export function scoreProbabilities(
   let loss = 0
   probabilities.forEach((p, i) => {
     const label = truth[i]!
-    const predicted = p.indexOf(Math.max(...p))
-    if (predicted === label) correct++
+    if (argmax(p) === label) correct++
     loss -= Math.log(Math.min(1 - 1e-7, Math.max(1e-7, p[label] ?? 0)))
   })
   const count = truth.length
@@ -82,11 +83,13 @@ export interface Evaluation {
   roc: RocSummary[]
 }
 
-/** The predicted class: the first index of the highest probability (the rule scoreProbabilities uses). */
-export function argmax(p: Probabilities): number {
-  const values = Array.from(p)
-  const index = values.indexOf(Math.max(...values))
-  if (index < 0) throw new RangeError(`probabilities without a maximum: [${values.join(', ')}]`)
+/**
+ * The predicted class: model-core's argmax (the rule scoreProbabilities counts with), but a RangeError
+ * where a row has none (NaN, or empty), so a confusion matrix or a list of mistakes never files it anywhere.
+ */
+export function predictedClass(p: Probabilities): number {
+  const index = argmax(p)
+  if (index < 0) throw new RangeError(`probabilities without a maximum: [${Array.from(p).join(', ')}]`)
   return index
 }
 
@@ -181,7 +184,7 @@ export function confusionMatrix(
   probabilities.forEach((p, i) => {
     const row = matrix[truth[i]!]
     if (!row) throw new RangeError(`truth[${i}] = ${truth[i]} is not a class index below ${classes}`)
-    row[argmax(p)]!++
+    row[predictedClass(p)]!++
   })
   return matrix
 }

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs-core'
 import type { Embedder } from '@whisker/model-core/training'
-import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
+import { PreprocessError, type ResizePolicy, sha256Hex, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { augmentViews } from '../augment/augmenter.ts'
 import type { AugmentSpec } from '../augment/presets.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { LabelledFile } from './dataset.ts'
-import { contentHash, type EmbeddingCache } from './embedding-cache.ts'
+import type { EmbeddingCache } from './embedding-cache.ts'
 
 export interface EmbeddedSet {
   files: LabelledFile[]
@@ -69,8 +69,8 @@ export async function embedFiles(
     for (const file of files.slice(start, start + options.batchSize)) {
       try {
         const bytes = await readFile(file.path)
-        const photo = contentHash(bytes)
-        const hash = cacheKey(photo, options.augment, options.mirror)
+        const photo = await sha256Hex(bytes)
+        const hash = await cacheKey(photo, options.augment, options.mirror)
         const cached = await options.cache.get(hash)
         if (cached) cacheHits++
         else {
@@ -112,10 +112,14 @@ export async function embedFiles(
  * A view is its own cache entry: the photo's content, the preset (its name and its settings, so retuning a
  * preset never reuses old views), the seed, the view number, and whether it is mirrored.
  */
-function cacheKey(photoHash: string, augment: AugmentedView | undefined, mirror = false): string {
+async function cacheKey(
+  photoHash: string,
+  augment: AugmentedView | undefined,
+  mirror = false,
+): Promise<string> {
   let key = photoHash
   if (augment) {
-    const spec = contentHash(new TextEncoder().encode(JSON.stringify(augment.spec))).slice(0, 12)
+    const spec = (await sha256Hex(new TextEncoder().encode(JSON.stringify(augment.spec)))).slice(0, 12)
     key = `${photoHash}-${augment.preset}-${spec}-${augment.seed}-${augment.view}`
   }
   return mirror ? `${key}-mirror` : key

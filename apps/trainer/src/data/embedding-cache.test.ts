@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { copyFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,7 +18,6 @@ import type { LabelledFile } from './dataset.ts'
 import { embedFiles } from './embed.ts'
 import {
   backboneFingerprint,
-  contentHash,
   describeRejections,
   diskEmbeddingCache,
   type EmbeddingIdentity,
@@ -43,7 +42,8 @@ function entryPath(root: string, identity: EmbeddingIdentity, key: string): stri
   return join(folder, name!)
 }
 
-const keyOf = (file: LabelledFile) => contentHash(readFileSync(file.path))
+/** The key a photo is filed under: its SHA-256, computed here by node:crypto, apart from the code under test. */
+const keyOf = (file: LabelledFile) => createHash('sha256').update(readFileSync(file.path)).digest('hex')
 
 describe('the embedding cache', () => {
   let backbone: LoadedBackbone
@@ -130,7 +130,7 @@ describe('the embedding cache', () => {
     await embed(root)
     const [cat, dog] = [keyOf(PHOTOS[0]!), keyOf(PHOTOS[2]!)]
     await copyFile(entryPath(root, identity, cat), entryPath(root, identity, dog))
-    const other = { ...identity, backbone: contentHash(new TextEncoder().encode('other weights')) }
+    const other = { ...identity, backbone: createHash('sha256').update('other weights').digest('hex') }
     const moved = join(embeddingCacheFolder(root, other), cat.slice(0, 2))
     await mkdir(moved, { recursive: true })
     await copyFile(

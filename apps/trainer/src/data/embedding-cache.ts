@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { ResizePolicy } from '@whisker/preprocess'
-import { writeAtomically } from '../core/write-atomically.ts'
+import { writeAtomically } from '@whisker/model-core/training'
+import { concatBytes, type ResizePolicy, sha256Hex } from '@whisker/preprocess'
 
 /**
  * Backbone embeddings on disk, one file per photo (or augmented view) named by the SHA-256 of the photo's
@@ -65,19 +65,15 @@ export function defaultEmbeddingCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'whisker', 'embeddings')
 }
 
-export function contentHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
-
 /** SHA-256 over a layers model's model.json and its weight shards in manifest order. */
 export async function backboneFingerprint(folder: string): Promise<string> {
   const json = await readFile(join(folder, 'model.json'))
   const manifest = JSON.parse(json.toString('utf8')) as { weightsManifest: { paths: string[] }[] }
-  const hash = createHash('sha256').update(json)
+  const shards: Uint8Array[] = [json]
   for (const path of manifest.weightsManifest.flatMap((group) => group.paths)) {
-    hash.update(await readFile(join(folder, path)))
+    shards.push(await readFile(join(folder, path)))
   }
-  return hash.digest('hex')
+  return sha256Hex(concatBytes(shards))
 }
 
 /** The folder one computation's entries live in, under `root`. */

@@ -1,4 +1,9 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { parseArgs } from 'node:util'
+import { decodeImage } from '@whisker/preprocess/node'
 /**
  * Makes the pictures of docs/understanding-convnets.md (`npm run docs:pictures` at the repository root).
  *
@@ -11,11 +16,7 @@
  * convolution pictures are made), --data DIR (default WHISKER_DATA or ../shared's training photos),
  * --photos a,b (default cat.1.jpg,dog.1.jpg), --skip-generated.
  */
-import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { parseArgs } from 'node:util'
-import { decodeImage } from '@whisker/preprocess/node'
+import { percent } from '../core/format.ts'
 import { openClassifier, readModelFolder } from '../core/model-dir.ts'
 import { convolve, toDisplay, toGray } from '../explain/convolve.ts'
 import { drawFilters } from '../explain/filters.ts'
@@ -81,7 +82,7 @@ if (existsSync(join(modelDir, 'card.json'))) {
     await save(IMAGES, 'cat-drawing-heatmap.png', await overlayPng(cat, heatmap, artifacts.card.input.resize))
     console.log(
       `model ${artifacts.card.version} (${modelDir}): the cat drawing is "${classification.label}", ` +
-        `${(classification.confidence * 100).toFixed(1)} % (${heatmap.method})`,
+        `${percent(classification.confidence, 1)} (${heatmap.method})`,
     )
   } finally {
     classifier.dispose()

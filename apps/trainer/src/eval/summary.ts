@@ -1,8 +1,8 @@
+import { percent } from '../core/format.ts'
 import { displayPath } from '../paths.ts'
 import type { EvaluationReport } from './evaluate.ts'
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
-const percent = (x: number) => `${(x * 100).toFixed(2)} %`
 const fixed = (x: number | null, digits = 4) => (x === null ? 'undefined' : x.toFixed(digits))
 
 /** Right-aligned columns; the first column left-aligned. */

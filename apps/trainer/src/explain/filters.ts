@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path'
 import { PreprocessError, type RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import type { BackendChoice } from '../core/backend.ts'
+import { percent } from '../core/format.ts'
 import { openClassifier, readModelFolder } from '../core/model-dir.ts'
 import { convolve, toDisplay, toGray } from './convolve.ts'
 import { resolveKernel } from './kernels.ts'
@@ -119,7 +120,7 @@ export async function drawFilters(options: FiltersOptions): Promise<Picture[]> {
         await write(
           'heatmap.png',
           await overlayPng(photo, heatmap, artifacts.card.input.resize),
-          `where it looked (${heatmap.method}) for "${classification.label}", ${(classification.confidence * 100).toFixed(1)} % confident`,
+          `where it looked (${heatmap.method}) for "${classification.label}", ${percent(classification.confidence, 1)} confident`,
         )
       }
     } finally {

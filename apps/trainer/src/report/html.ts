@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MODEL_FILES, type ModelCard, parseModelCard } from '@whisker/model-core'
+import { writeAtomically } from '@whisker/model-core/training'
 import sharp from 'sharp'
-import { argmax, type Evaluation, evaluatePredictions } from '../core/metrics.ts'
-import { writeAtomically } from '../core/write-atomically.ts'
+import { percent } from '../core/format.ts'
+import { type Evaluation, evaluatePredictions, predictedClass } from '../core/metrics.ts'
 import { displayPath } from '../paths.ts'
 import { type EpochRecord, RUN_FILES, type RunRecord, type ValidationPrediction } from '../run/records.ts'
 import { formatEstimate } from '../train/estimate.ts'
@@ -132,7 +133,7 @@ function tiles(card: ModelCard, evaluation: Evaluation | undefined): string {
   const estimate = card.estimate
   if (!estimate) {
     return `<section class="tiles">
-${tile('validation accuracy', percent(card.metrics.valAccuracy))}
+${tile('validation accuracy', percent(card.metrics.valAccuracy, 1))}
 ${tile('validation log loss', card.metrics.valLogLoss.toFixed(4))}
 ${tile('ROC AUC', evaluation?.rocAuc != null ? evaluation.rocAuc.toFixed(4) : '–')}
 ${tile('validation photos', String(card.metrics.valCount))}
@@ -141,7 +142,7 @@ ${tile('validation photos', String(card.metrics.valCount))}
   const [low, high] = estimate.accuracyInterval
   const [lossLow, lossHigh] = estimate.logLossInterval
   return `<section class="tiles">
-${tile(`expected accuracy (95 %: ${percent(low)}–${percent(high)})`, percent(estimate.accuracy))}
+${tile(`expected accuracy (95 %: ${percent(low, 1)}–${percent(high, 1)})`, percent(estimate.accuracy, 1))}
 ${tile(`expected log loss (95 %: ${lossLow.toFixed(3)}–${lossHigh.toFixed(3)})`, estimate.logLoss.toFixed(4))}
 ${tile('ROC AUC', evaluation?.rocAuc != null ? evaluation.rocAuc.toFixed(4) : '–')}
 ${tile(estimate.method === 'cross-validation' ? `photos, ${estimate.folds}-fold cross-validated` : 'sealed photos', String(estimate.count))}
@@ -175,7 +176,7 @@ function modelSection(card: ModelCard): string {
       ? ['expected on new photos', `${formatEstimate(card.estimate)}: ${card.estimate.how}`]
       : [
           'metrics',
-          `accuracy ${percent(card.metrics.valAccuracy)}, log loss ${card.metrics.valLogLoss.toFixed(4)} on ${card.metrics.valCount} validation photos that also chose the epochs and temperature (exported graph)`,
+          `accuracy ${percent(card.metrics.valAccuracy, 1)}, log loss ${card.metrics.valLogLoss.toFixed(4)} on ${card.metrics.valCount} validation photos that also chose the epochs and temperature (exported graph)`,
         ],
     [
       'served against float32',
@@ -235,7 +236,7 @@ function validationSection(
   const { macro } = evaluation
   return `<section id="validation">
 <h2>Validation</h2>
-<p>${count} photos, scored by the exported model: accuracy ${percent(evaluation.accuracy)}, log loss ${evaluation.logLoss.toFixed(4)}, ROC AUC ${evaluation.rocAuc === null ? 'undefined' : evaluation.rocAuc.toFixed(4)}.</p>
+<p>${count} photos, scored by the exported model: accuracy ${percent(evaluation.accuracy, 1)}, log loss ${evaluation.logLoss.toFixed(4)}, ROC AUC ${evaluation.rocAuc === null ? 'undefined' : evaluation.rocAuc.toFixed(4)}.</p>
 <table><thead><tr><th>class</th><th class="num">precision</th><th class="num">recall</th><th class="num">F1</th><th class="num">photos</th></tr></thead>
 <tbody>${rows}<tr class="macro"><td>macro mean</td><td class="num">${f(macro.precision)}</td><td class="num">${f(macro.recall)}</td><td class="num">${f(macro.f1)}</td><td></td></tr></tbody></table>
 <div class="charts"><figure class="chart">${confusionChart}</figure><figure class="chart">${rocChart}</figure></div>
@@ -252,7 +253,7 @@ async function mistakeCards(
   const mistakes = mostConfidentMistakes(predictions, MISTAKES_SHOWN)
   if (mistakes.length === 0)
     return `<p>None: all ${predictions.length} validation photos were classified correctly.</p>`
-  const total = predictions.filter((p) => argmax(p.probabilities) !== p.truth).length
+  const total = predictions.filter((p) => predictedClass(p.probabilities) !== p.truth).length
   const method = explainer ? (METHOD_NAMES[explainer.method] ?? explainer.method) : undefined
   // One at a time: the explainer runs the model, which is not worth overlapping.
   const figures: string[] = []
@@ -268,7 +269,7 @@ async function mistakeCards(
       ? `<img class="heatmap" src="${heat}" width="${THUMBNAIL_SIZE}" height="${THUMBNAIL_SIZE}" alt="where it looked for ${chosen}" title="where it looked for ${chosen} (${method})">`
       : ''
     figures.push(
-      `<figure class="mistake"><div class="pictures">${picture}${overlay}</div><figcaption><b>${escapeHtml(labels[m.predicted] ?? String(m.predicted))}</b> ${percent(m.confidence)}<br>true: ${escapeHtml(labels[m.prediction.truth] ?? String(m.prediction.truth))}<br><span class="muted name" title="${escapeHtml(m.prediction.name)}">${escapeHtml(m.prediction.name)}</span></figcaption></figure>`,
+      `<figure class="mistake"><div class="pictures">${picture}${overlay}</div><figcaption><b>${escapeHtml(labels[m.predicted] ?? String(m.predicted))}</b> ${percent(m.confidence, 1)}<br>true: ${escapeHtml(labels[m.prediction.truth] ?? String(m.prediction.truth))}<br><span class="muted name" title="${escapeHtml(m.prediction.name)}">${escapeHtml(m.prediction.name)}</span></figcaption></figure>`,
     )
   }
   const heatmaps = method
@@ -292,7 +293,7 @@ export function mostConfidentMistakes(
 ): Mistake[] {
   return predictions
     .map((prediction) => {
-      const predicted = argmax(prediction.probabilities)
+      const predicted = predictedClass(prediction.probabilities)
       return { prediction, predicted, confidence: prediction.probabilities[predicted]! }
     })
     .filter((m) => m.predicted !== m.prediction.truth)
@@ -338,8 +339,6 @@ ${
 }
 </section>`
 }
-
-const percent = (x: number) => `${(x * 100).toFixed(1)} %`
 
 const METHOD_NAMES: Record<string, string> = { 'grad-cam': 'Grad-CAM', cam: 'CAM (class activation map)' }
 

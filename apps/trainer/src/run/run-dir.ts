@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeAtomically } from '@whisker/model-core/training'
 import type { EpochRecord, RunRecord } from './records.ts'
 import { RUN_FILES } from './records.ts'
 
@@ -42,10 +43,7 @@ export class RunDir {
   }
 
   async writeText(name: string, text: string | Uint8Array): Promise<void> {
-    const target = this.file(name)
-    const staging = `${target}.${process.pid}.tmp`
-    await writeFile(staging, text)
-    await rename(staging, target)
+    await writeAtomically(this.file(name), text)
   }
 
   async readJson<T>(name: string): Promise<T> {

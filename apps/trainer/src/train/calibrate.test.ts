@@ -1,3 +1,4 @@
+import { argmax } from '@whisker/model-core'
 import { describe, expect, it } from 'vitest'
 import { scoreProbabilities } from '../core/metrics.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
@@ -34,8 +35,8 @@ describe('fitTemperature', () => {
   it('leaves a model uncalibrated (T = 1) when validation is too small or has no mistake to learn from', () => {
     const { probs, truth } = overconfident()
     expect(fitTemperature(probs.slice(0, 20), truth.slice(0, 20))).toBe(1)
-    const allRight = probs.filter((p, i) => p.indexOf(Math.max(...p)) === truth[i])
-    const rightTruth = truth.filter((t, i) => probs[i]!.indexOf(Math.max(...probs[i]!)) === t)
+    const allRight = probs.filter((p, i) => argmax(p) === truth[i])
+    const rightTruth = truth.filter((t, i) => argmax(probs[i]!) === t)
     expect(fitTemperature(allRight, rightTruth)).toBe(1)
   })
 

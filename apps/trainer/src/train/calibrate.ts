@@ -1,3 +1,4 @@
+import { argmax } from '@whisker/model-core'
 /**
  * Temperature scaling (Guo et al., 2017): one scalar T so that softmax(logits / T) minimises the
  * validation log loss. It never changes which class wins, only how sure the model says it is.
@@ -6,7 +7,7 @@
 export function fitTemperature(probabilities: readonly Float32Array[], truth: readonly number[]): number {
   // With few photos, or none misclassified, the loss keeps falling as T → 0 and the "fit" would only make
   // the model claim certainty it has not earned: leave it uncalibrated instead.
-  const errors = probabilities.filter((p, i) => p.indexOf(Math.max(...p)) !== truth[i]).length
+  const errors = probabilities.filter((p, i) => argmax(p) !== truth[i]).length
   if (probabilities.length < MIN_PHOTOS || errors === 0) return 1
   const logits = probabilities.map((p) => Array.from(p, (v) => Math.log(Math.max(v, 1e-12))))
   const loss = (logT: number) => meanNll(logits, truth, Math.exp(logT))

@@ -1,4 +1,5 @@
 import type { Estimate } from '@whisker/model-core'
+import { percent, percentDigits } from '../core/format.ts'
 import { bootstrapMeanInterval, wilsonInterval } from './intervals.ts'
 
 /** Per-photo cross-entropy, clipped as `scoreProbabilities` clips it, so both give the same mean. */
@@ -47,11 +48,10 @@ export function estimateFrom(
 
 /** "98.4 % (97.9–98.8 %)": how people read an estimate. */
 export function formatEstimate(estimate: Estimate): string {
-  const pct = (v: number) => (v * 100).toFixed(1)
   const [low, high] = estimate.accuracyInterval
   const [lossLow, lossHigh] = estimate.logLossInterval
   return (
-    `${pct(estimate.accuracy)} % (95 % interval ${pct(low)}–${pct(high)} %), ` +
+    `${percent(estimate.accuracy, 1)} (95 % interval ${percentDigits(low, 1)}–${percent(high, 1)}), ` +
     `log loss ${estimate.logLoss.toFixed(3)} (${lossLow.toFixed(3)}–${lossHigh.toFixed(3)}) on ${estimate.count} photos`
   )
 }

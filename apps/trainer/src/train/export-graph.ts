@@ -8,6 +8,7 @@ import {
   type SerializedGraph,
   serializeGraph,
 } from '@whisker/model-core/training'
+import { percent } from '../core/format.ts'
 import type { Reporter } from '../core/reporter.ts'
 import type { PhotoSet } from './photo-set.ts'
 import { noQuantizationMemory, type QuantizationMemory } from './quantization-memory.ts'
@@ -110,7 +111,7 @@ export async function exportGraph(
 export function describeChange(change: OutputChange): string {
   const shift = change.meanLogOddsShift
   return (
-    `same top class for ${(change.agreement * 100).toFixed(1)} %, mean KL ${change.meanKl.toPrecision(2)}, ` +
+    `same top class for ${percent(change.agreement, 1)}, mean KL ${change.meanKl.toPrecision(2)}, ` +
     `log-odds shift ${shift >= 0 ? '+' : ''}${shift.toFixed(3)}`
   )
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
+import { argmax } from '@whisker/model-core'
 import { setDropoutStep, type TimeDecaySgd } from '@whisker/model-core/training'
 import { seededRandom, shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
@@ -184,7 +185,7 @@ function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOpti
       const truth = options.valLabels[index]!
       probabilities.push(p)
       loss -= Math.log(Math.max(p[truth]!, 1e-7))
-      if (p.indexOf(Math.max(...p)) === truth) correct++
+      if (argmax(p) === truth) correct++
     }
   }
   const n = Math.max(1, val.count)

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { QuantizationChoice } from '@whisker/model-core/training'
+import { type QuantizationChoice, writeAtomically } from '@whisker/model-core/training'
 import { z } from 'zod'
-import { writeAtomically } from '../core/write-atomically.ts'
 
 /**
  * What an `auto` search last chose (uint8 or float16 per tensor), per architecture (backbone and input policy). The

@@ -4,6 +4,7 @@ import { buildSeedCnn, SEED_CNN_INPUT, TimeDecaySgd } from '@whisker/model-core/
 import type { ResizePolicy } from '@whisker/preprocess'
 import { createAugmenter } from '../augment/augmenter.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
+import { percent } from '../core/format.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
 import { fitTemperature } from './calibrate.ts'
@@ -73,7 +74,7 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
     onEpoch: async (record, history) => {
       reporter.info(
         `epoch ${record.epoch}: loss ${record.loss.toFixed(4)}, val_loss ${record.val_loss.toFixed(4)}, ` +
-          `val_acc ${(record.val_acc * 100).toFixed(2)} % (${record.seconds.toFixed(1)} s)`,
+          `val_acc ${percent(record.val_acc)} (${record.seconds.toFixed(1)} s)`,
         { ...record },
       )
       await run.writeHistory(history)

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
+import { concatBytes } from '@whisker/preprocess'
+import { writeFolderAtomically } from '../write-atomically.ts'
 import {
   BACKBONE_SPEC_FILE,
   type BackboneSpec,
@@ -146,34 +148,22 @@ async function readLayersModel(folder: string): Promise<tf.io.IOHandler> {
   return tf.io.fromMemory({
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: concat(shards),
+    weightData: concatBytes(shards).slice().buffer, // a copy: a lone shard's Buffer may share a larger buffer
   })
-}
-
-function concat(parts: Uint8Array[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out.buffer
 }
 
 /** Downloads model.json and its shards into `folder`; written to a temp name first so a failed download never looks cached. */
 async function downloadLayersModel(url: string, folder: string): Promise<void> {
   const json = (await fetchOk(url).then((r) => r.json())) as LayersModelJson
-  const staging = `${folder}.partial`
-  await mkdir(staging, { recursive: true })
-  for (const path of json.weightsManifest.flatMap((g) => g.paths)) {
-    assertPlainShardName(path, url)
-    const bytes = new Uint8Array(await (await fetchOk(new URL(path, url).href)).arrayBuffer())
-    await mkdir(dirname(join(staging, path)), { recursive: true })
-    await writeFile(join(staging, path), bytes)
-  }
-  await writeFile(join(staging, 'model.json'), JSON.stringify(json))
-  await mkdir(dirname(folder), { recursive: true })
-  await rename(staging, folder)
+  await writeFolderAtomically(folder, async (staging) => {
+    for (const path of json.weightsManifest.flatMap((g) => g.paths)) {
+      assertPlainShardName(path, url)
+      const bytes = new Uint8Array(await (await fetchOk(new URL(path, url).href)).arrayBuffer())
+      await mkdir(dirname(join(staging, path)), { recursive: true })
+      await writeFile(join(staging, path), bytes)
+    }
+    await writeFile(join(staging, 'model.json'), JSON.stringify(json))
+  })
 }
 
 /** A shard name from a downloaded manifest must stay inside the cache folder: no `..`, no absolute paths. */

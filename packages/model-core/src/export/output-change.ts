@@ -1,3 +1,5 @@
+import { argmax } from '../argmax.ts'
+
 /**
  * How far one graph's answers moved from another's on the same inputs. Quantization is judged by this and
  * not by accuracy: on a few hundred photos accuracy cannot see a shift of every answer towards one class
@@ -79,10 +81,4 @@ export function withinBudget(change: OutputChange, budget: OutputBudget): boolea
     Math.abs(change.meanLogOddsShift) <= budget.maxAbsLogOddsShift &&
     change.agreement >= budget.minAgreement
   )
-}
-
-function argmax(p: ArrayLike<number>): number {
-  let best = 0
-  for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c
-  return best
 }

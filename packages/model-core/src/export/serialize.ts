@@ -1,3 +1,4 @@
+import { concatBytes, sha256Hex } from '@whisker/preprocess'
 import type { GraphModelJson, GraphNode } from '../artifacts.ts'
 import { MODEL_FILES } from '../artifacts.ts'
 import { perChannelKernels } from './per-channel.ts'
@@ -33,12 +34,8 @@ export function serializeGraph(
     }
     return encodeTensor(t, wanted)
   })
-  const weights = new Uint8Array(encoded.reduce((n, e) => n + e.bytes.byteLength, 0))
-  let offset = 0
-  for (const { bytes } of encoded) {
-    weights.set(bytes, offset)
-    offset += bytes.byteLength
-  }
+  // A copy even of one tensor's bytes, so the weights own exactly their buffer.
+  const weights = concatBytes(encoded.map((e) => e.bytes)).slice()
   return {
     modelJson: {
       format: 'graph-model',
@@ -54,11 +51,8 @@ export function serializeGraph(
 /** The model's version: a content hash of topology + weights, so equal versions mean equal bytes. */
 export async function contentVersion(graph: SerializedGraph): Promise<string> {
   const topology = new TextEncoder().encode(JSON.stringify(graph.modelJson))
-  const all = new Uint8Array(topology.byteLength + graph.weights.byteLength)
-  all.set(topology, 0)
-  all.set(new Uint8Array(graph.weights), topology.byteLength)
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all))
-  return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('')
+  // 16 hex digits (64 bits) of the SHA-256: short enough for URLs and cache keys, far from colliding.
+  return (await sha256Hex(concatBytes([topology, new Uint8Array(graph.weights)]))).slice(0, 16)
 }
 
 function maxAbs(data: Float32Array | Int32Array): number {

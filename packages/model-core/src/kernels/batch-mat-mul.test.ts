@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compareKernel, input, reportErrors } from '../test-support/backends.ts'
-import { registerWasmTrainingKernels } from './index.ts'
+import { describe, expect, it } from 'vitest'
+import { compareKernel, input } from '../test-support/backends.ts'
+import { kernelHarness } from '../test-support/kernel-harness.ts'
 
-const TOLERANCE = 1e-4
-const errors = new Map<string, number>()
-beforeAll(registerWasmTrainingKernels)
-afterAll(() => reportErrors('BatchMatMul', errors))
+const { within } = kernelHarness('BatchMatMul')
 
 const CASES: { a: number[]; b: number[]; transposeA: boolean; transposeB: boolean; note: string }[] = [
   { a: [300, 16], b: [300, 8], transposeA: true, transposeB: false, note: "a dense layer's dW = xᵀ·dy" },
@@ -23,9 +20,8 @@ describe('BatchMatMul on wasm (transposed operands through XNNPACK)', () => {
     it(`matches the cpu backend: ${label}`, async () => {
       const inputs = { a: input(a, seed++), b: input(b, seed++) }
       const result = await compareKernel('BatchMatMul', inputs, { transposeA, transposeB })
-      errors.set(label, result.error)
       expect(result.shape).toEqual(result.expectedShape)
-      expect(result.error).toBeLessThanOrEqual(TOLERANCE)
+      within(label, result.error)
     })
   }
 })

@@ -1,41 +1,23 @@
 import '@tensorflow/tfjs-layers' // registers the gradients
 import * as tf from '@tensorflow/tfjs-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  compareKernel,
-  input,
-  materialize,
-  onBothBackends,
-  relativeError,
-  reportErrors,
-} from '../test-support/backends.ts'
-import { CONV_CASES as CASES, type ConvPad, CONV_PADS as PADS } from '../test-support/conv-cases.ts'
-import { registerWasmTrainingKernels } from './index.ts'
+import { describe, expect, it } from 'vitest'
+import { compareKernel, input, materialize } from '../test-support/backends.ts'
+import { convCases, kernelHarness } from '../test-support/kernel-harness.ts'
 
-const TOLERANCE = 1e-4
-const errors = new Map<string, number>()
-beforeAll(registerWasmTrainingKernels)
-afterAll(() => reportErrors('Conv2DBackpropFilter', errors))
+const { within, gradsMatchCpu } = kernelHarness('Conv2DBackpropFilter')
 
 describe('Conv2DBackpropFilter on wasm (dW as one XNNPACK convolution)', () => {
   let seed = 1
-  for (const { n, h, w, k, s, c } of CASES) {
-    for (const pad of c ? (['same'] as ConvPad[]) : PADS) {
-      const [ci, co] = c ?? [3, 4]
-      const label = `batch ${n}, ${h}×${w}×${ci}→${co}, kernel ${k.join('×')}, stride ${s}, pad ${JSON.stringify(pad)}`
-      it(`matches the cpu backend: ${label}`, async () => {
-        const filterShape = [...k, ci, co] as [number, number, number, number]
-        const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], filterShape, s, 1, pad)
-        const x = input([n, h, w, ci], seed++)
-        const dy = input(info.outShape, seed++)
-        const attrs = { strides: s, pad, dataFormat: 'NHWC', filterShape }
-        const { error, shape, expectedShape } = await compareKernel('Conv2DBackpropFilter', { x, dy }, attrs)
-        errors.set(label, error)
-        expect(shape).toEqual(filterShape)
-        expect(shape).toEqual(expectedShape)
-        expect(error).toBeLessThanOrEqual(TOLERANCE)
-      })
-    }
+  for (const { label, inputShape, filterShape, strides, pad, info } of convCases()) {
+    it(`matches the cpu backend: ${label}`, async () => {
+      const x = input(inputShape, seed++)
+      const dy = input(info.outShape, seed++)
+      const attrs = { strides, pad, dataFormat: 'NHWC', filterShape }
+      const { error, shape, expectedShape } = await compareKernel('Conv2DBackpropFilter', { x, dy }, attrs)
+      expect(shape).toEqual(filterShape)
+      expect(shape).toEqual(expectedShape)
+      within(label, error)
+    })
   }
 
   it('takes NCHW inputs (transposed to NHWC and back)', async () => {
@@ -43,24 +25,18 @@ describe('Conv2DBackpropFilter on wasm (dW as one XNNPACK convolution)', () => {
     const dy = input([2, 5, 4, 4], 91)
     const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 5] }
     const { error, shape } = await compareKernel('Conv2DBackpropFilter', { x, dy }, attrs)
-    errors.set('NCHW, stride 2, same', error)
     expect(shape).toEqual([3, 3, 3, 5])
-    expect(error).toBeLessThanOrEqual(TOLERANCE)
+    within('NCHW, stride 2, same', error)
   })
 
-  it('gives tf.grads of a strided conv2d the same filter and input gradients as the cpu backend', async () => {
-    const x = input([3, 9, 8, 2], 92)
-    const filter = input([3, 3, 2, 4], 93)
+  it('gives tf.grads of a strided conv2d the same filter and input gradients as the cpu backend (this kernel and Conv2DBackpropInput together)', async () => {
     const weights = input([3, 5, 4, 4], 94)
-    const { wasm, cpu } = await onBothBackends(() => {
-      const loss = (a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), materialize(weights)))
-      return tf.grads(loss)([materialize(x), materialize(filter)])
-    })
-    for (const i of [0, 1]) {
-      const error = relativeError(wasm[i]!.values, cpu[i]!.values)
-      errors.set(`tf.grads through conv2d, ${i === 0 ? 'dx' : 'dW'}`, error)
-      expect(error).toBeLessThanOrEqual(TOLERANCE)
-    }
+    await gradsMatchCpu(
+      'conv2d',
+      (a, b) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), materialize(weights))),
+      input([3, 9, 8, 2], 92),
+      input([3, 3, 2, 4], 93),
+    )
   })
 })

@@ -1,92 +1,64 @@
 import '@tensorflow/tfjs-layers' // registers the gradients
 import * as tf from '@tensorflow/tfjs-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   compareKernel,
   dilateFilter,
   input,
   materialize,
-  onBothBackends,
-  relativeError,
-  reportErrors,
   undilateGradient,
 } from '../test-support/backends.ts'
-import {
-  DEPTHWISE_GEOMETRIES as GEOMETRIES,
-  DEPTHWISE_PADS as PADS,
-  DEPTHWISE_SHAPES as SHAPES,
-} from '../test-support/conv-cases.ts'
-import { registerWasmTrainingKernels } from './index.ts'
+import { depthwiseCases, kernelHarness } from '../test-support/kernel-harness.ts'
 
-const TOLERANCE = 1e-4
-const errors = new Map<string, number>()
-beforeAll(registerWasmTrainingKernels)
-afterAll(() => reportErrors('DepthwiseConv2dNativeBackpropFilter', errors))
+const { within, gradsMatchCpu } = kernelHarness('DepthwiseConv2dNativeBackpropFilter')
 
 describe('DepthwiseConv2dNativeBackpropFilter on wasm (dW as one depthwise convolution over stacked images)', () => {
   let seed = 1
-  for (const { n, h, w, c } of SHAPES)
-    for (const m of [1, 2, 3])
-      for (const { s, d } of GEOMETRIES)
-        for (const pad of PADS) {
-          const label = `batch ${n}, ${h}×${w}×${c}, multiplier ${m}, stride ${s}, dilation ${d}, pad ${JSON.stringify(pad)}`
-          it(`matches the cpu backend: ${label}`, async () => {
-            const filterShape = [3, 3, c, m]
-            const info = tf.backend_util.computeConv2DInfo(
-              [n, h, w, c],
-              [3, 3, c, m],
-              s,
-              d,
-              pad,
-              undefined,
-              true,
-            )
-            const x = input([n, h, w, c], seed++)
-            const dy = input(info.outShape, seed++)
-            const attrs = { strides: s, dilations: d, pad, filterShape }
-            // The cpu kernel ignores dilations: the reference is the undilated gradient for the dilated filter.
-            const [dh, dw] = typeof d === 'number' ? [d, d] : d
-            const dilated = dilateFilter(input(filterShape, 0), dh, dw).shape
-            const reference = {
-              attrs: { ...attrs, dilations: 1, filterShape: dilated },
-              map: (values: Float32Array) => undilateGradient(values, dilated, dh, dw),
-            }
-            const result = await compareKernel(
-              'DepthwiseConv2dNativeBackpropFilter',
-              { x, dy },
-              attrs,
-              reference,
-            )
-            errors.set(label, result.error)
-            expect(result.shape).toEqual(filterShape)
-            expect(result.error).toBeLessThanOrEqual(TOLERANCE)
-          })
-        }
+  for (const {
+    label,
+    inputShape,
+    filterShape,
+    strides,
+    dilations,
+    dilation,
+    pad,
+    info,
+  } of depthwiseCases()) {
+    it(`matches the cpu backend: ${label}`, async () => {
+      const x = input(inputShape, seed++)
+      const dy = input(info.outShape, seed++)
+      const attrs = { strides, dilations, pad, filterShape }
+      // The cpu kernel ignores dilations: the reference is the undilated gradient for the dilated filter.
+      const [dh, dw] = dilation
+      const dilated = dilateFilter(input(filterShape, 0), dh, dw).shape
+      const reference = {
+        attrs: { ...attrs, dilations: 1, filterShape: dilated },
+        map: (values: Float32Array) => undilateGradient(values, dilated, dh, dw),
+      }
+      const result = await compareKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs, reference)
+      expect(result.shape).toEqual(filterShape)
+      within(label, result.error)
+    })
+  }
 
   it('handles a longer reduction (batch 8, 28×28×16)', async () => {
     const x = input([8, 28, 28, 16], 900)
     const dy = input([8, 28, 28, 16], 901)
     const attrs = { strides: 1, dilations: 1, pad: 'same', filterShape: [3, 3, 16, 1] }
     const { error } = await compareKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs)
-    errors.set('batch 8, 28×28×16, same (6,272 terms per weight)', error)
-    expect(error).toBeLessThanOrEqual(TOLERANCE)
+    within('batch 8, 28×28×16, same (6,272 terms per weight)', error)
   })
 
-  it('gives tf.grads of a strided depthwiseConv2d the same gradients as the cpu backend', async () => {
-    const x = input([2, 9, 8, 3], 902)
-    const filter = input([3, 3, 3, 2], 903)
+  it('gives tf.grads of a strided depthwiseConv2d the same gradients as the cpu backend (this kernel and DepthwiseConv2dNativeBackpropInput together)', async () => {
     const weights = input([2, 5, 4, 6], 904)
-    const { wasm, cpu } = await onBothBackends(() => {
-      const loss = (a: tf.Tensor, b: tf.Tensor) =>
+    await gradsMatchCpu(
+      'depthwiseConv2d',
+      (a, b) =>
         tf.sum(
           tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), materialize(weights)),
-        )
-      return tf.grads(loss)([materialize(x), materialize(filter)])
-    })
-    for (const i of [0, 1]) {
-      const error = relativeError(wasm[i]!.values, cpu[i]!.values)
-      errors.set(`tf.grads through depthwiseConv2d, ${i === 0 ? 'dx' : 'dW'}`, error)
-      expect(error).toBeLessThanOrEqual(TOLERANCE)
-    }
+        ),
+      input([2, 9, 8, 3], 902),
+      input([3, 3, 3, 2], 903),
+    )
   })
 })

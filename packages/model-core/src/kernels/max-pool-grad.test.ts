@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-layers' // registers the gradients
 import * as tf from '@tensorflow/tfjs-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   compareKernel,
   type Input,
@@ -8,15 +8,13 @@ import {
   materialize,
   onBothBackends,
   relativeError,
-  reportErrors,
   runKernel,
 } from '../test-support/backends.ts'
+import { kernelHarness } from '../test-support/kernel-harness.ts'
 import { registerWasmTrainingKernels } from './index.ts'
 
-const TOLERANCE = 1e-4
-const errors = new Map<string, number>()
 const builtIn = tf.getKernel('MaxPoolGrad', 'wasm') // before registration replaces it
-afterAll(() => reportErrors('MaxPoolGrad', errors))
+const { within } = kernelHarness('MaxPoolGrad', { register: false }) // registered below, after reading builtIn
 
 type Pool = { f: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid' | number }
 const POOLS: Pool[] = [
@@ -60,9 +58,8 @@ describe('MaxPoolGrad on wasm (first-maximum masks from XNNPACK taps)', () => {
           const dy = input(y.shape, seed++)
           const attrs = { filterSize: pool.f, strides: pool.s, pad: pool.pad }
           const result = await compareKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs)
-          errors.set(label, result.error)
           expect(result.shape).toEqual([n, h, w, c])
-          expect(result.error).toBeLessThanOrEqual(TOLERANCE)
+          within(label, result.error)
         })
       }
 
@@ -100,7 +97,6 @@ describe('MaxPoolGrad on wasm (first-maximum masks from XNNPACK taps)', () => {
       )(materialize(x)),
     )
     const error = relativeError(wasm[0]!.values, cpu[0]!.values)
-    errors.set('tf.grad through maxPool 2×2/2', error)
-    expect(error).toBeLessThanOrEqual(TOLERANCE)
+    within('tf.grad through maxPool 2×2/2', error)
   })
 })

@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compareKernel, input, reportErrors } from '../test-support/backends.ts'
-import { registerWasmTrainingKernels } from './index.ts'
+import { describe, expect, it } from 'vitest'
+import { compareKernel, input } from '../test-support/backends.ts'
+import { kernelHarness } from '../test-support/kernel-harness.ts'
 
-const TOLERANCE = 1e-4
-const errors = new Map<string, number>()
-beforeAll(registerWasmTrainingKernels)
-afterAll(() => reportErrors('Sum', errors))
+const { within } = kernelHarness('Sum')
 
 const CASES: { shape: number[]; axis: number | number[]; keepDims: boolean; note: string }[] = [
   { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false, note: 'bias gradient (average pool)' },
@@ -33,9 +30,8 @@ describe('Sum on wasm (leading axes as one XNNPACK average pool)', () => {
     it(`matches the cpu backend: ${label}`, async () => {
       const x = input(shape, seed++)
       const { error, shape: out, expectedShape } = await compareKernel('Sum', { x }, { axis, keepDims })
-      errors.set(label, error)
       expect(out).toEqual(expectedShape)
-      expect(error).toBeLessThanOrEqual(TOLERANCE)
+      within(label, error)
     })
   }
 

@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp'
+import { concatBytes } from '../bytes.ts'
 import { jpegSegments, SOS } from '../container/jpeg.ts'
 import type { RgbImage } from '../types.ts'
 
@@ -114,17 +115,7 @@ export async function adobeJpeg(
   if (sof.length !== 6 + 4 * 3) throw new Error('expected 4 components')
   const soi = new Uint8Array([0xff, 0xd8])
   const eoi = new Uint8Array([0xff, 0xd9])
-  return concat([soi, segment(0xee, adobe), ...tables, segment(0xc0, sof), ...scans, eoi])
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return concatBytes([soi, segment(0xee, adobe), ...tables, segment(0xc0, sof), ...scans, eoi])
 }
 
 const raw = (img: { width: number; height: number; data: Uint8Array }, channels: 1 | 3) =>

@@ -16,3 +16,23 @@ export async function writeAtomically(path: string, text: string | Uint8Array): 
     throw error
   }
 }
+
+/**
+ * Fills a fresh folder beside `dir`, then puts it in `dir`'s place: a crash mid-write never leaves a half
+ * folder where a good one was, or one a cache would take for complete. A failed fill leaves nothing.
+ */
+export async function writeFolderAtomically(
+  dir: string,
+  fill: (staging: string) => Promise<void>,
+): Promise<void> {
+  const staging = `${dir}.tmp-${randomUUID()}`
+  await mkdir(staging, { recursive: true })
+  try {
+    await fill(staging)
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true })
+    throw error
+  }
+  await rm(dir, { recursive: true, force: true })
+  await rename(staging, dir)
+}
