@@ -5,53 +5,85 @@
  * so the page can always turn a failure into plain words.
  */
 
-import {
-  ClassificationBatchSchema,
-  ClassificationSchema,
-  type Classification as ContractClassification,
-  type ModelCard as ContractModelCard,
-  DEFAULT_MAX_BODY_BYTES,
-  ExplanationSchema,
-  type ImageProblemCode,
-  ModelCardSchema,
+import type {
+  Classification as ContractClassification,
+  ModelCard as ContractModelCard,
 } from '@whisker/api-contract'
-import type { z } from 'zod'
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  type ImageProblemCode,
+  MAX_IMAGES_PER_REQUEST,
+} from '@whisker/api-contract/plain'
 
-/**
- * The answers' types are the Worker's contract (@whisker/api-contract), narrowed to what the page reads:
- * `Pick` names each field, so a field renamed or removed in the contract fails the page's typecheck, and
- * the schemas that validate what arrives are the ones the Worker's routes and /openapi.json are built from.
- * Narrowed rather than whole so "on this device" answers, which have no cache or stage times, fit too.
- */
+/** The codes of the problems a photo itself can have, as the Worker puts them in `problem.code`. */
+export type ProblemCode = ImageProblemCode
 
-/** `200` body of `POST /v1/classify`: the parts the page reads. */
-export type Classification = Pick<ContractClassification, 'label' | 'confidence' | 'predictions'> & {
-  readonly model: Pick<ContractClassification['model'], 'version'>
+export interface Prediction {
+  readonly label: string
+  /** Probability in [0, 1]. */
+  readonly score: number
+}
+
+/** Where the model looked for its label (`?explain=1`): a heatmap to lay over the part of the photo it saw. */
+export interface Explanation {
+  /** `grad-cam` or `cam`, as the model card says. */
+  readonly method: string
+  /** The class explained: the answer's label. */
+  readonly label: string
+  /** `data:image/png;base64,…`: the heatmap, coloured, more opaque where it counted more. */
+  readonly png: string
+  /** The part of the (upright) photo the heatmap covers, in its pixels. */
+  readonly region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
+}
+
+/** `200` body of `POST /v1/classify`. */
+export interface Classification {
+  readonly label: string
+  /** Probability of `label`, in [0, 1]. */
+  readonly confidence: number
+  readonly predictions: readonly Prediction[]
+  readonly model: { readonly version: string }
   /** Present when asked for (`explain: true`) and the model can explain itself. */
   readonly explain?: Explanation
 }
 
-/** Where the model looked for its label (`?explain=1`): a heatmap to lay over the part of the photo it saw. */
-export type Explanation = Pick<
-  NonNullable<ContractClassification['explain']>,
-  'method' | 'label' | 'png' | 'region'
->
-
-type Card = ContractModelCard
-
-/** Body of `GET /v1/model` (and the `card.json` served for on-device use): the parts the page shows. */
-export type ModelCard = Pick<Card, 'labels' | 'version'> &
-  Partial<Pick<Card, 'name' | 'createdAt'>> & {
-    readonly architecture?: Pick<Card['architecture'], 'backbone'>
-    readonly metrics?: Partial<Pick<Card['metrics'], 'valAccuracy' | 'valCount'>>
-    readonly estimate?: Pick<
-      NonNullable<Card['estimate']>,
-      'method' | 'folds' | 'count' | 'accuracy' | 'accuracyInterval'
-    >
+/** Body of `GET /v1/model`: the parts this page uses; other fields are ignored. */
+export interface ModelCard {
+  readonly labels: readonly string[]
+  readonly version: string
+  /** e.g. `whisker-cat-dog`. */
+  readonly name?: string
+  /** ISO 8601 date-time of training. */
+  readonly createdAt?: string
+  /** The pretrained backbone, e.g. `mobilenet_v2_0.35`. */
+  readonly backbone?: string
+  readonly metrics?: {
+    /** Share of validation photos labelled right, in [0, 1]. */
+    readonly valAccuracy?: number
+    /** How many validation photos that was measured on. */
+    readonly valCount?: number
   }
+  /** What new photos should get, measured on photos no choice of the training saw (cards since 2026-12). */
+  readonly estimate?: {
+    readonly method: string
+    readonly folds?: number
+    readonly count: number
+    readonly accuracy: number
+    readonly accuracyInterval: readonly [number, number]
+  }
+}
 
-/** The codes of the problems a photo itself can have: the Worker's, and the device's when it runs here. */
-export type ProblemCode = ImageProblemCode
+/**
+ * The page's shapes are checked against the Worker's contract at compile time only (`import type`: the
+ * schemas and zod stay out of the page's first download). Every answer the contract allows must be one the
+ * page accepts, so a field renamed or retyped in the contract fails this typecheck
+ * (src/contract-drift.test.ts runs it against a renamed copy).
+ */
+type Accepts<Page, Contract> = [Contract] extends [Page] ? true : never
+export const READS_THE_CONTRACT: [
+  Accepts<Classification, ContractClassification>,
+  Accepts<ModelCard, ContractModelCard>,
+] = [true, true]
 
 /** Why a call did not produce a value. */
 export type ApiError =
@@ -90,78 +122,153 @@ export interface ClientOptions {
   readonly now?: () => number
 }
 
-/** The JSON did not have the contract's shape; `path` names the first offending field, `problem` what is wrong. */
+/** The JSON did not have the expected shape; `path` names the first offending field. */
 export class ShapeError extends Error {
   readonly path: string
-  readonly problem: string
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`)
+  readonly expected: string
+  constructor(path: string, expected: string) {
+    super(`${path} should be ${expected}`)
     this.name = 'ShapeError'
     this.path = path
-    this.problem = problem
+    this.expected = expected
   }
 }
 
-/** A zod issue path as the page's messages write it: `predictions[1].score`, `[0].label`, `body`. */
-function pathOf(path: readonly PropertyKey[]): string {
-  const written = path
-    .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-    .join('')
-    .replace(/^\./, '')
-  return written === '' ? 'body' : written
+type JsonObject = Record<string, unknown>
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function object(value: unknown, path: string): JsonObject {
+  if (!isObject(value)) throw new ShapeError(path, 'an object')
+  return value
 }
 
-/** Validates `body` with a contract schema; throws {@link ShapeError} naming the first offending field. */
-function parseWith<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const parsed = schema.safeParse(body)
-  if (parsed.success) return parsed.data
-  const [issue] = parsed.error.issues
-  throw new ShapeError(pathOf(issue?.path ?? []), issue?.message ?? 'invalid')
+function text(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new ShapeError(path, 'a non-empty string')
+  return value
 }
 
-/**
- * The page's reading of an answer: the contract's, except that a malformed `explain` is dropped instead of
- * failing the answer: a heatmap is a bonus, never a reason to lose the label.
- */
-const PageClassificationSchema = ClassificationSchema.extend({
-  explain: ExplanationSchema.optional().catch(undefined),
-})
-
-/** Keeps a malformed `explain` out of the answer rather than as an `explain: undefined` member. */
-function withoutEmptyExplain<T extends { explain?: unknown }>(answer: T): T {
-  if (answer.explain !== undefined) return answer
-  const { explain: _, ...rest } = answer
-  return rest as T
+function probability(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ShapeError(path, 'a number from 0 to 1')
+  }
+  return value
 }
 
-/** Validates a `POST /v1/classify` success body against the contract. Throws {@link ShapeError}. */
-export function parseClassification(body: unknown): Classification {
-  return withoutEmptyExplain(parseWith(PageClassificationSchema, body))
+function list(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ShapeError(path, 'a non-empty array')
+  return value
 }
 
 /** Validates the answer to a multipart batch: one classification per image, in field order. */
 export function parseClassificationBatch(body: unknown, count: number): Classification[] {
-  const batch = parseWith(
-    ClassificationBatchSchema.element.extend({ explain: PageClassificationSchema.shape.explain }).array(),
-    body,
-  )
-  if (batch.length !== count) throw new ShapeError('body', `expected ${count} classifications, one per image`)
-  return batch.map(withoutEmptyExplain)
+  if (!Array.isArray(body)) throw new ShapeError('body', 'an array')
+  if (body.length !== count) throw new ShapeError('body', `${count} classifications, one per image`)
+  return body.map((item, i) => {
+    try {
+      return parseClassification(item)
+    } catch (error) {
+      if (error instanceof ShapeError) {
+        throw new ShapeError(error.path === 'body' ? `[${i}]` : `[${i}].${error.path}`, error.expected)
+      }
+      throw error
+    }
+  })
 }
 
-/** The optional `explain` member, or undefined when absent or malformed. */
+/** Validates a `POST /v1/classify` success body and keeps only the known fields. Throws {@link ShapeError}. */
+export function parseClassification(body: unknown): Classification {
+  const root = object(body, 'body')
+  const predictions = list(root.predictions, 'predictions').map((item, i) => {
+    const prediction = object(item, `predictions[${i}]`)
+    return {
+      label: text(prediction.label, `predictions[${i}].label`),
+      score: probability(prediction.score, `predictions[${i}].score`),
+    }
+  })
+  const classification = {
+    label: text(root.label, 'label'),
+    confidence: probability(root.confidence, 'confidence'),
+    predictions,
+    model: { version: text(object(root.model, 'model').version, 'model.version') },
+  }
+  const explain = parseExplanation(root.explain)
+  return explain === undefined ? classification : { ...classification, explain }
+}
+
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0
+
+/**
+ * The optional `explain` member: kept only when it is whole and its picture is a PNG data URL (the page
+ * puts it in an `img`), else dropped: a heatmap is a bonus, never a reason to fail the answer.
+ */
 export function parseExplanation(value: unknown): Explanation | undefined {
-  const parsed = ExplanationSchema.safeParse(value)
-  return parsed.success ? parsed.data : undefined
+  if (!isObject(value) || !isObject(value.region)) return undefined
+  const { method, label, png, region } = value
+  if (typeof method !== 'string' || typeof label !== 'string' || label.trim() === '') return undefined
+  if (typeof png !== 'string' || !/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/.test(png)) return undefined
+  const { x, y, width, height } = region
+  if (!isCount(x) || !isCount(y) || !isCount(width) || !isCount(height) || width === 0 || height === 0)
+    return undefined
+  return { method, label, png, region: { x, y, width, height } }
 }
 
-/** Validates a `GET /v1/model` body (also the `card.json` served for on-device use) against the contract. */
+const optionalText = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined
+
+/**
+ * Validates a `GET /v1/model` body (also the `card.json` served for on-device use). `labels` and `version`
+ * are required; the optional fields are dropped when missing or malformed instead of failing the card.
+ */
 export function parseModelCard(body: unknown): ModelCard {
-  return parseWith(ModelCardSchema, body)
+  const root = object(body, 'body')
+  const labels = list(root.labels, 'labels').map((label, i) => text(label, `labels[${i}]`))
+  const card: {
+    labels: string[]
+    version: string
+    name?: string
+    createdAt?: string
+    backbone?: string
+    metrics?: { valAccuracy?: number; valCount?: number }
+    estimate?: ModelCard['estimate']
+  } = { labels, version: text(root.version, 'version') }
+  const name = optionalText(root.name)
+  if (name !== undefined) card.name = name
+  const createdAt = optionalText(root.createdAt)
+  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) card.createdAt = createdAt
+  const backbone = isObject(root.architecture) ? optionalText(root.architecture.backbone) : undefined
+  if (backbone !== undefined) card.backbone = backbone
+  const metrics: { valAccuracy?: number; valCount?: number } = {}
+  const accuracy = isObject(root.metrics) ? root.metrics.valAccuracy : undefined
+  if (typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 1) {
+    metrics.valAccuracy = accuracy
+  }
+  const count = isObject(root.metrics) ? root.metrics.valCount : undefined
+  if (typeof count === 'number' && Number.isInteger(count) && count > 0) metrics.valCount = count
+  if (Object.keys(metrics).length > 0) card.metrics = metrics
+  const estimate = parseEstimate(root.estimate)
+  if (estimate !== undefined) card.estimate = estimate
+  return card
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+/** The card's estimate, or undefined when absent or malformed (the page then falls back to `metrics`). */
+function parseEstimate(value: unknown): ModelCard['estimate'] {
+  if (!isObject(value)) return undefined
+  const share = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1
+  const { method, folds, count, accuracy, accuracyInterval: interval } = value
+  if (typeof method !== 'string' || !share(accuracy)) return undefined
+  if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) return undefined
+  if (!Array.isArray(interval) || interval.length !== 2 || !interval.every(share)) return undefined
+  return {
+    method,
+    ...(typeof folds === 'number' && Number.isInteger(folds) ? { folds } : {}),
+    count,
+    accuracy: accuracy as number,
+    accuracyInterval: [interval[0] as number, interval[1] as number],
+  }
+}
 
 /**
  * Reads an error response body (RFC 9457 problem details, ideally). Never throws: fields that are missing or
@@ -273,6 +380,9 @@ export function classify(image: Blob, options: ClassifyOptions = {}): Promise<Ou
   }
   return request(classifyPath(options), init, parseClassification, options)
 }
+
+/** The Worker's limit on images per multipart request. */
+export { MAX_IMAGES_PER_REQUEST }
 
 /**
  * `POST /v1/classify` as `multipart/form-data`, one `image` file field per photo: one round trip for many

@@ -49,7 +49,7 @@ describe('the page compiles against the Worker’s contract', () => {
       return schemas.replace(field, field.replace('confidence:', 'certainty:'))
     })
     expect(renamed.status).not.toBe(0)
-    expect(renamed.output).toMatch(/src\/api\.ts\(\d+,\d+\): error TS\d+: .*["']confidence["']/)
+    expect(renamed.output).toMatch(/src\/api\.ts\(\d+,\d+\): error TS\d+/)
   }, 60_000)
 
   it('passes it against an unchanged copy, so the failure above is the rename’s', () => {

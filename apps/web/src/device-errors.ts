@@ -1,4 +1,4 @@
-import { IMAGE_PROBLEMS, isImageProblemCode } from '@whisker/api-contract'
+import { IMAGE_PROBLEMS, isImageProblemCode } from '@whisker/api-contract/plain'
 import type { ApiError } from './api.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Classification, Explanation } from './api.ts'
+import type { Classification } from './api.ts'
 import {
   describeClassification,
   describeExplanation,
@@ -187,7 +187,7 @@ describe('describeModelCard', () => {
       version: 'abcdef0123456789',
       name: 'whisker-cat-dog',
       createdAt: '2026-11-25T23:50:13.332Z',
-      architecture: { backbone: 'mobilenet_v2_0.35' },
+      backbone: 'mobilenet_v2_0.35',
       metrics: { valAccuracy: 0.974, valCount: 600 },
     })
     expect(rows).toEqual([
@@ -201,7 +201,7 @@ describe('describeModelCard', () => {
 
   it('shows the estimate, its interval and how it was made, in place of the validation accuracy', () => {
     const card = { labels: ['cat', 'dog'], version: 'v', metrics: { valAccuracy: 0.9863, valCount: 3000 } }
-    const estimate = { accuracy: 0.9863, accuracyInterval: [0.9815, 0.9899] as [number, number], count: 3000 }
+    const estimate = { accuracy: 0.9863, accuracyInterval: [0.9815, 0.9899] as const, count: 3000 }
     expect(
       describeModelCard({ ...card, estimate: { ...estimate, method: 'cross-validation', folds: 5 } })[2],
     ).toEqual({
@@ -251,7 +251,7 @@ describe('summarizeBatch', () => {
 })
 
 describe('describeExplanation', () => {
-  const explain: Explanation = {
+  const explain = {
     method: 'grad-cam',
     label: 'golden_retriever',
     png: 'data:image/png;base64,AAAA',

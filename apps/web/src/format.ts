@@ -228,8 +228,7 @@ export function describeModelCard(card: ModelCard): CardRow[] {
             : `${formatPercent(accuracy)} of ${count.toLocaleString('en-US')} validation photos`,
     })
   }
-  const backbone = card.architecture?.backbone
-  if (backbone !== undefined) rows.push({ term: 'Built on', value: backbone })
+  if (card.backbone !== undefined) rows.push({ term: 'Built on', value: card.backbone })
   const trained = card.createdAt === undefined ? undefined : formatDate(card.createdAt)
   if (trained !== undefined) rows.push({ term: 'Trained', value: trained })
   return rows

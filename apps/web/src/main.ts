@@ -1,11 +1,11 @@
 import './styles.css'
-import { MAX_IMAGES_PER_REQUEST } from '@whisker/api-contract'
 import {
   type ApiError,
   type Classification,
   classify,
   classifyBatch,
   getModelCard,
+  MAX_IMAGES_PER_REQUEST,
   MAX_UPLOAD_BYTES,
   type ModelCard,
   type Outcome,

@@ -25,7 +25,7 @@ import threadedWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend
 import * as tf from '@tensorflow/tfjs-core'
 // Gradients for the heatmaps (Grad-CAM differentiates the model's head); tfjs-core registers none itself.
 import '@tensorflow/tfjs-core/dist/register_all_gradients'
-import { DEFAULT_MAX_BODY_BYTES, HEATMAP_PNG_SIZE, WORKER_MAX_PIXELS } from '@whisker/api-contract'
+import { DEFAULT_MAX_BODY_BYTES, HEATMAP_PNG_SIZE, WORKER_MAX_PIXELS } from '@whisker/api-contract/plain'
 import {
   type Classifier,
   type GraphModelJson,

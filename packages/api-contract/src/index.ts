@@ -1,19 +1,5 @@
-export {
-  DEFAULT_MAX_BODY_BYTES,
-  HEATMAP_PNG_SIZE,
-  MAX_IMAGES_PER_REQUEST,
-  mebibytes,
-  megapixels,
-  WORKER_MAX_PIXELS,
-} from './limits.ts'
-export {
-  IMAGE_PROBLEMS,
-  type ImageProblemCode,
-  type ImageProblemStatus,
-  isImageProblemCode,
-  PROBLEM_CODES,
-  type ProblemCode,
-} from './problems.ts'
+// The plain values (limits, problem codes), also importable alone from '@whisker/api-contract/plain'.
+export * from './plain.ts'
 export {
   CLASSIFICATION_EXAMPLE,
   type Classification,

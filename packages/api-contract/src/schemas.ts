@@ -1,5 +1,6 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi'
-import { modelCardSchema } from '@whisker/model-core'
+// The card's own entry: the package's main one brings tfjs, which the page's first download must not carry.
+import { modelCardSchema } from '@whisker/model-core/card'
 import { z } from 'zod'
 import { HEATMAP_PNG_SIZE } from './limits.ts'
 import { PROBLEM_CODES } from './problems.ts'
