@@ -17,7 +17,7 @@ import { healthRoutes } from './routes/health.ts'
 import { modelRoutes } from './routes/model.ts'
 import { serveOpenApi } from './routes/openapi.ts'
 
-export type { Classification as ClassifyResponse } from './routes/classify.ts'
+export type { Classification as ClassifyResponse } from '@whisker/api-contract'
 
 /**
  * The Worker's app. Middleware order matters: the request id comes first so every response and log line

@@ -1,8 +1,8 @@
+import { MAX_IMAGES_PER_REQUEST } from '@whisker/api-contract'
 import { describe, expect, inject, it } from 'vitest'
 import { call, classifyOk, form, freshCopy, fromBase64, problemOf } from '../test/client.ts'
 import { pngHeaderOnly } from '../test/png.ts'
 import type { ClassifyResponse } from './app.ts'
-import { MAX_IMAGES_PER_REQUEST } from './limits.ts'
 
 const photos = inject('validationPhotos')
 const cats = photos.filter((p) => p.label === 'cat').map((p) => fromBase64(p.base64))

@@ -1,6 +1,6 @@
+import { ClassificationSchema } from '@whisker/api-contract'
 import { describe, expect, inject, it } from 'vitest'
 import { call, classify, classifyOk, freshCopy, fromBase64, serverTiming } from '../test/client.ts'
-import { ClassificationSchema } from './schemas.ts'
 
 const photos = inject('validationPhotos')
 

@@ -1,5 +1,5 @@
+import { DEFAULT_MAX_BODY_BYTES } from '@whisker/api-contract'
 import { z } from 'zod'
-import { DEFAULT_MAX_BODY_BYTES } from './limits.ts'
 
 /** Prefix of RFC 9457 problem `type`s: a stable name for each error code, not a page to fetch. */
 export const PROBLEM_TYPE_BASE = 'urn:whisker:problem:'

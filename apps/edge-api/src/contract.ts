@@ -1,15 +1,16 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
-import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_PIXELS } from './limits.ts'
 import {
   ClassificationBatchSchema,
   ClassificationSchema,
-  ClassifyQuerySchema,
+  DEFAULT_MAX_BODY_BYTES,
   HealthSchema,
+  MAX_IMAGES_PER_REQUEST,
   ModelCardSchema,
-  OPTIONAL_API_KEY,
-  problem,
-  REQUEST_ID_HEADER,
-} from './schemas.ts'
+  mebibytes,
+  megapixels,
+  WORKER_MAX_PIXELS,
+} from '@whisker/api-contract'
+import { ClassifyQuerySchema, OPTIONAL_API_KEY, problem, REQUEST_ID_HEADER } from './schemas.ts'
 
 /**
  * The API's routes as a contract: method, path, operationId, inputs and answers, without the handlers.
@@ -17,9 +18,6 @@ import {
  * (scripts/openapi.ts: the linter, the generated client's types) can build the document without the
  * Worker's wasm modules and bundled model.
  */
-
-const mebibytes = (bytes: number) => `${bytes / 2 ** 20} MiB`
-const megapixels = (pixels: number) => `${pixels / 1e6} MP`
 
 type BodyContent = NonNullable<NonNullable<RouteConfig['request']>['body']>['content']
 

@@ -1,10 +1,10 @@
-import { PreprocessError, type PreprocessErrorCode } from '@whisker/preprocess'
+import { IMAGE_PROBLEMS, type ProblemCode } from '@whisker/api-contract'
+import { PreprocessError } from '@whisker/preprocess'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { PROBLEM_TYPE_BASE } from './config.ts'
 import type { AppEnv } from './env.ts'
-import type { ProblemCode } from './problem-codes.ts'
 
 /** An RFC 9457 problem details body, plus our `code`, `requestId` and (in a batch) `index` members. */
 export interface Problem {
@@ -16,15 +16,6 @@ export interface Problem {
   requestId: string
   /** Which image of a multipart batch (0-based, in field order) the problem is about. */
   index?: number
-}
-
-/** How each image problem found by @whisker/preprocess maps to HTTP: always a 4xx, it is the client's image. */
-const IMAGE_PROBLEMS: Record<PreprocessErrorCode, { status: ContentfulStatusCode; title: string }> = {
-  EMPTY_IMAGE: { status: 400, title: 'Empty image' },
-  CORRUPT_IMAGE: { status: 400, title: 'Corrupt image' },
-  UNSUPPORTED_TYPE: { status: 415, title: 'Unsupported image type' },
-  TOO_MANY_BYTES: { status: 413, title: 'Image too large' },
-  TOO_MANY_PIXELS: { status: 422, title: 'Too many pixels' },
 }
 
 /** A client mistake the Worker finds itself (not in the image), e.g. a malformed query parameter. */

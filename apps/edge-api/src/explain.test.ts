@@ -1,3 +1,4 @@
+import { ClassificationSchema, HEATMAP_PNG_SIZE } from '@whisker/api-contract'
 import { readImageHeader } from '@whisker/preprocess'
 import { describe, expect, inject, it } from 'vitest'
 import {
@@ -11,8 +12,6 @@ import {
   serverTiming,
 } from '../test/client.ts'
 import type { ClassifyResponse } from './app.ts'
-import { HEATMAP_PNG_SIZE } from './heatmap-png.ts'
-import { ClassificationSchema } from './schemas.ts'
 
 const photos = inject('validationPhotos')
 const bytesOf = (i: number) => fromBase64(photos[i]!.base64)

@@ -1,12 +1,7 @@
 import pngModule from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm'
 import encode, { init } from '@jsquash/png/encode.js'
+import { HEATMAP_PNG_SIZE } from '@whisker/api-contract'
 import { type Heatmap, pngDataUrl, renderHeatmap } from '@whisker/model-core'
-
-/**
- * Side of the heatmap PNG in the answer: 8 pixels per cell of MobileNetV2's 7 × 7 grid, already smooth
- * (bilinear), about 8 kB; a page scales it up over the photo with CSS. 112 pixels would triple the bytes.
- */
-export const HEATMAP_PNG_SIZE = 56
 
 let ready: Promise<unknown> | undefined
 

@@ -1,5 +1,5 @@
+import { MAX_IMAGES_PER_REQUEST } from '@whisker/api-contract'
 import { ClientProblem } from './errors.ts'
-import { MAX_IMAGES_PER_REQUEST } from './limits.ts'
 
 /** The one field name a batch may use; repeated once per photo. */
 export const IMAGE_FIELD = 'image'

@@ -1,8 +1,12 @@
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_IMAGES_PER_REQUEST,
+  PROBLEM_CODES,
+  WORKER_MAX_PIXELS,
+} from '@whisker/api-contract'
 import { describe, expect, it } from 'vitest'
 import { call } from '../test/client.ts'
-import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_PIXELS } from './limits.ts'
 import { contractDocument } from './openapi-document.ts'
-import { PROBLEM_CODES } from './problem-codes.ts'
 
 interface OpenApiDocument {
   openapi: string

@@ -5,13 +5,18 @@
  * so the page can always turn a failure into plain words.
  */
 
-/** Error codes the Worker puts in `problem.code` (mirrors `PreprocessErrorCode` in packages/preprocess). */
-export type ProblemCode =
-  | 'EMPTY_IMAGE'
-  | 'UNSUPPORTED_TYPE'
-  | 'CORRUPT_IMAGE'
-  | 'TOO_MANY_BYTES'
-  | 'TOO_MANY_PIXELS'
+import type {
+  Classification as ContractClassification,
+  ModelCard as ContractModelCard,
+} from '@whisker/api-contract'
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  type ImageProblemCode,
+  MAX_IMAGES_PER_REQUEST,
+} from '@whisker/api-contract/plain'
+
+/** The codes of the problems a photo itself can have, as the Worker puts them in `problem.code`. */
+export type ProblemCode = ImageProblemCode
 
 export interface Prediction {
   readonly label: string
@@ -67,6 +72,18 @@ export interface ModelCard {
     readonly accuracyInterval: readonly [number, number]
   }
 }
+
+/**
+ * The page's shapes are checked against the Worker's contract at compile time only (`import type`: the
+ * schemas and zod stay out of the page's first download). Every answer the contract allows must be one the
+ * page accepts, so a field renamed or retyped in the contract fails this typecheck
+ * (src/contract-drift.test.ts runs it against a renamed copy).
+ */
+type Accepts<Page, Contract> = [Contract] extends [Page] ? true : never
+export const READS_THE_CONTRACT: [
+  Accepts<Classification, ContractClassification>,
+  Accepts<ModelCard, ContractModelCard>,
+] = [true, true]
 
 /** Why a call did not produce a value. */
 export type ApiError =
@@ -288,8 +305,8 @@ export function precheckImage(file: {
   return undefined
 }
 
-/** The Worker refuses bodies over 10 MiB (`TOO_MANY_BYTES`); the page says so without uploading them. */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+/** The Worker refuses bodies over its limit (`TOO_MANY_BYTES`); the page says so without uploading them. */
+export const MAX_UPLOAD_BYTES = DEFAULT_MAX_BODY_BYTES
 
 /** What is about to be uploaded (after downscaling), checked against the Worker's byte limit. */
 export function precheckUpload(blob: { readonly size: number }): ProblemCode | undefined {
@@ -364,8 +381,8 @@ export function classify(image: Blob, options: ClassifyOptions = {}): Promise<Ou
   return request(classifyPath(options), init, parseClassification, options)
 }
 
-/** The Worker's limit on images per multipart request (apps/edge-api/src/config.ts). */
-export const MAX_IMAGES_PER_REQUEST = 16
+/** The Worker's limit on images per multipart request. */
+export { MAX_IMAGES_PER_REQUEST }
 
 /**
  * `POST /v1/classify` as `multipart/form-data`, one `image` file field per photo: one round trip for many

@@ -25,6 +25,7 @@ import threadedWasmUrl from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend
 import * as tf from '@tensorflow/tfjs-core'
 // Gradients for the heatmaps (Grad-CAM differentiates the model's head); tfjs-core registers none itself.
 import '@tensorflow/tfjs-core/dist/register_all_gradients'
+import { DEFAULT_MAX_BODY_BYTES, HEATMAP_PNG_SIZE, WORKER_MAX_PIXELS } from '@whisker/api-contract/plain'
 import {
   type Classifier,
   type GraphModelJson,
@@ -47,8 +48,8 @@ import { type Classification, type Explanation, type ModelCard, type Outcome, pa
 import { cspAllowsWasm } from './csp.ts'
 import { deviceProblem } from './device-errors.ts'
 
-/** The Worker's limits (apps/edge-api/src/config.ts), so both refuse the same photos. */
-const LIMITS = { maxBytes: 10 * 1024 * 1024, maxPixels: 16_000_000 }
+/** The Worker's limits, so both refuse the same photos. */
+const LIMITS = { maxBytes: DEFAULT_MAX_BODY_BYTES, maxPixels: WORKER_MAX_PIXELS }
 
 export interface DeviceClassifier {
   readonly card: ModelCard
@@ -66,9 +67,6 @@ export interface DeviceClassifier {
    */
   classifyFrame(video: HTMLVideoElement): Promise<Outcome<Classification>>
 }
-
-/** The Worker's heatmap PNG side (apps/edge-api/src/heatmap-png.ts), so both look the same. */
-const HEATMAP_PNG_SIZE = 56
 
 /** The heatmap as the Worker would send it: the same pixels (renderHeatmap), a canvas makes the PNG. */
 function explanationOf(heatmap: Heatmap, image: RgbImage, classifier: Classifier): Explanation {

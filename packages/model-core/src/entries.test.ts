@@ -106,4 +106,11 @@ describe('the entry points', () => {
       ].sort(),
     )
   })
+
+  it('state the quantization kinds the card accepts, as the README lists them', async () => {
+    const { quantizationSchema } = await import('./index.ts')
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
+    const stated = /^type Quantization = (.+?)(?:\s*\/\/.*)?$/m.exec(readme)?.[1]
+    expect(stated?.split(' | ')).toEqual(quantizationSchema.options.map((kind) => `'${kind}'`))
+  })
 })

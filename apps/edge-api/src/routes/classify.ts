@@ -1,19 +1,16 @@
-import type { z } from '@hono/zod-openapi'
+import { type Classification, WORKER_MAX_PIXELS } from '@whisker/api-contract'
 import { PreprocessError } from '@whisker/preprocess'
 import { setMetric } from 'hono/timing'
 import { classifyImage, type ImageOutcome } from '../classify-image.ts'
 import { classifyRoute } from '../contract.ts'
 import { decodeImage } from '../decoder.ts'
 import { BatchImageError } from '../errors.ts'
-import { WORKER_MAX_PIXELS } from '../limits.ts'
 import { imagesFromMultipart, isMultipart } from '../multipart.ts'
 import { readBody } from '../read-body.ts'
 import { cacheModeOf } from '../result-cache.ts'
 import { newRouter, type RouteDeps } from '../router.ts'
-import { type ClassificationSchema, wantsExplain } from '../schemas.ts'
+import { wantsExplain } from '../schemas.ts'
 import { roundMs, timed } from '../timed.ts'
-
-export type Classification = z.infer<typeof ClassificationSchema>
 
 /** The public answer for one image: `topK` predictions, the model, whether cached, and its stage times. */
 function toClassification(
