@@ -1,4 +1,4 @@
-import jpeg from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'
+import jpeg from '@cwasm/jpeg-turbo/jpeg-turbo.wasm'
 import png from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm'
 import webp from '@jsquash/webp/codec/dec/webp_dec.wasm'
 import { createWasmDecoder } from '@whisker/preprocess/workers'

@@ -7,6 +7,12 @@ export interface RgbImage {
   readonly height: number
   /** length = width × height × 3 */
   readonly data: Uint8Array
+  /**
+   * Set only when a decoder took a `DecodeHint` and decoded smaller than the stored image (JPEG DCT
+   * scaling): the full image's size, oriented like `width` and `height`. Lets a caller map a region of
+   * these pixels back onto the photo.
+   */
+  readonly source?: { readonly width: number; readonly height: number }
 }
 
 /** What the header says, read before any pixel is decoded. */
@@ -40,8 +46,21 @@ export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPix
  */
 export const CMYK_PIXEL_COST = 12
 
+/**
+ * What the pixels are for, so a decoder may do less work: with `minSide`, it may return a smaller image
+ * whose shorter side still has at least `minSide` pixels (pass the model's input size). Without a hint,
+ * decoders return full resolution. Only the wasm decoder acts on it, for JPEG (see README, "Scaled decode").
+ */
+export interface DecodeHint {
+  readonly minSide: number
+}
+
 /** A runtime's decoder: bytes in, oriented RGB out. One implementation per runtime, same contract. */
-export type ImageDecoder = (bytes: Uint8Array, limits?: Partial<DecodeLimits>) => Promise<RgbImage>
+export type ImageDecoder = (
+  bytes: Uint8Array,
+  limits?: Partial<DecodeLimits>,
+  hint?: DecodeHint,
+) => Promise<RgbImage>
 
 /**
  * How pixels become the model's input. Recorded in the model card so every runtime resizes the same way.
