@@ -1,5 +1,10 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
-import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_PIXELS } from './limits.ts'
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_IMAGES_PER_REQUEST,
+  WORKER_MAX_PIXELS,
+  WORKER_MAX_UNSCALED_PIXELS,
+} from './limits.ts'
 import {
   ClassificationBatchSchema,
   ClassificationSchema,
@@ -98,7 +103,8 @@ export const classifyRoute = createRoute({
     413: problem('TOO_MANY_BYTES: the body is over MAX_BODY_BYTES'),
     415: problem('UNSUPPORTED_TYPE: not JPEG, PNG or WebP, judged by the bytes'),
     422: problem(
-      `TOO_MANY_PIXELS: an image over the pixel budget (${megapixels(WORKER_MAX_PIXELS)}), refused before decoding`,
+      `TOO_MANY_PIXELS: an image over the pixel budget (${megapixels(WORKER_MAX_PIXELS)}; ` +
+        `${megapixels(WORKER_MAX_UNSCALED_PIXELS)} for PNG, WebP and progressive JPEG), refused before decoding`,
     ),
     429: {
       ...problem('RATE_LIMITED: wait `Retry-After` seconds'),

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { call } from '../test/client.ts'
-import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_PIXELS } from './limits.ts'
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_IMAGES_PER_REQUEST,
+  WORKER_MAX_PIXELS,
+  WORKER_MAX_UNSCALED_PIXELS,
+} from './limits.ts'
 import { contractDocument } from './openapi-document.ts'
 import { PROBLEM_CODES } from './problem-codes.ts'
 
@@ -108,6 +113,7 @@ describe('GET /openapi.json', () => {
     expect(classify.summary).toContain(`up to ${MAX_IMAGES_PER_REQUEST} in one multipart request`)
     expect(classify.description).toContain(`1–${MAX_IMAGES_PER_REQUEST} files`)
     expect(classify.description).toContain(`(${DEFAULT_MAX_BODY_BYTES / 2 ** 20} MiB by default)`)
-    expect(classify.responses['422']!.description).toContain(`(${WORKER_MAX_PIXELS / 1e6} MP)`)
+    expect(classify.responses['422']!.description).toContain(`(${WORKER_MAX_PIXELS / 1e6} MP;`)
+    expect(classify.responses['422']!.description).toContain(`${WORKER_MAX_UNSCALED_PIXELS / 1e6} MP for PNG`)
   })
 })

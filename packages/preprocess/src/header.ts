@@ -15,7 +15,7 @@ interface Size {
  * a 50000×50000 bomb before anything allocates. Variants that some runtime's codec cannot decode
  * (12-bit, lossless or hierarchical JPEG, animated WebP) are refused here, so every runtime refuses the
  * same files. CMYK and YCCK JPEGs are marked with `colourSpace`: the decoders route them to the one
- * pure-JS decoder they share.
+ * pure-JS decoder they share. Other progressive JPEGs are marked `progressive` (see `maxUnscaledPixels`).
  */
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   const format = sniffFormat(bytes)
@@ -24,8 +24,9 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (size.width < 1 || size.height < 1) {
     throw new CorruptImageError(`the header says ${size.width}×${size.height}`)
   }
-  const header = { format, width: size.width, height: size.height }
-  return size.colourSpace ? { ...header, colourSpace: size.colourSpace } : header
+  const header: ImageHeader = { format, width: size.width, height: size.height }
+  if (size.colourSpace) return { ...header, colourSpace: size.colourSpace }
+  return size.progressive ? { ...header, progressive: true } : header
 }
 
 // JPEG ----------------------------------------------------------------------------------------------
@@ -47,7 +48,10 @@ const ADOBE_TRANSFORMS: Readonly<Record<number, 'cmyk' | 'ycck'>> = { 0: 'cmyk',
 
 interface JpegFrame extends Size {
   readonly colourSpace?: 'cmyk' | 'ycck'
+  readonly progressive?: true
 }
+
+const SOF_PROGRESSIVE = 0xc2
 
 function jpegSize(bytes: Uint8Array): JpegFrame {
   let adobe: number | undefined // transform code of the last Adobe APP14 marker seen
@@ -73,7 +77,8 @@ function jpegSize(bytes: Uint8Array): JpegFrame {
       throw new CorruptImageError(`JPEG with ${components} components`)
     // Height 0 means "defined later by a DNL marker", which none of our decoders supports.
     if (height === 0) throw new CorruptImageError('JPEG height deferred to a DNL marker')
-    if (components !== 4) return { width, height }
+    if (components !== 4)
+      return segment.marker === SOF_PROGRESSIVE ? { width, height, progressive: true } : { width, height }
     assertSamplingFactors(bytes, segment, components)
     cmyk = { frame: { width, height }, marker: segment.marker }
   }

@@ -25,6 +25,11 @@ export interface ImageHeader {
    * or 2). Every runtime decodes these with the same pure-JS decoder (`decode/cmyk-jpeg.ts`).
    */
   readonly colourSpace?: 'cmyk' | 'ycck'
+  /**
+   * Set for a progressive (SOF2) JPEG of 1 or 3 components: libjpeg must keep every DCT coefficient of
+   * the image (2 bytes each) to decode it, so it costs memory by its pixels even when decoded scaled.
+   */
+  readonly progressive?: true
 }
 
 /** Budgets checked from the header before the full decode. */
@@ -33,6 +38,12 @@ export interface DecodeLimits {
   readonly maxBytes: number
   /** Largest accepted width × height. */
   readonly maxPixels: number
+  /**
+   * Largest width × height for images no decoder can shrink while decoding: PNG, WebP and progressive
+   * JPEG (a baseline JPEG decoded with a `DecodeHint` never exists at full size). Unset: `maxPixels`.
+   * A host with little memory (a Worker) sets it below `maxPixels`.
+   */
+  readonly maxUnscaledPixels?: number
 }
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000 }

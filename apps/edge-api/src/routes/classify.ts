@@ -5,7 +5,7 @@ import { classifyImage, type ImageOutcome } from '../classify-image.ts'
 import { classifyRoute } from '../contract.ts'
 import { decodeImage } from '../decoder.ts'
 import { BatchImageError } from '../errors.ts'
-import { WORKER_MAX_PIXELS } from '../limits.ts'
+import { WORKER_MAX_PIXELS, WORKER_MAX_UNSCALED_PIXELS } from '../limits.ts'
 import { imagesFromMultipart, isMultipart } from '../multipart.ts'
 import { readBody } from '../read-body.ts'
 import { cacheModeOf } from '../result-cache.ts'
@@ -66,7 +66,11 @@ export function classifyRoutes({ getClassifier }: RouteDeps) {
     const options = {
       classifier,
       decode: decodeImage,
-      limits: { maxBytes: maxBodyBytes, maxPixels: WORKER_MAX_PIXELS },
+      limits: {
+        maxBytes: maxBodyBytes,
+        maxPixels: WORKER_MAX_PIXELS,
+        maxUnscaledPixels: WORKER_MAX_UNSCALED_PIXELS,
+      },
       cache,
       explain,
       origin: new URL(c.req.url).origin,
