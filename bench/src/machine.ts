@@ -18,7 +18,7 @@ const MEASURED_PACKAGES = [
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-backend-wasm',
   'sharp',
-  '@jsquash/jpeg',
+  '@cwasm/jpeg-turbo',
   'wrangler',
   'hono',
 ]

@@ -9,6 +9,7 @@ import {
   mebibytes,
   megapixels,
   WORKER_MAX_PIXELS,
+  WORKER_MAX_UNSCALED_PIXELS,
 } from '@whisker/api-contract'
 import { ClassifyQuerySchema, OPTIONAL_API_KEY, problem, REQUEST_ID_HEADER } from './schemas.ts'
 
@@ -96,7 +97,8 @@ export const classifyRoute = createRoute({
     413: problem('TOO_MANY_BYTES: the body is over MAX_BODY_BYTES'),
     415: problem('UNSUPPORTED_TYPE: not JPEG, PNG or WebP, judged by the bytes'),
     422: problem(
-      `TOO_MANY_PIXELS: an image over the pixel budget (${megapixels(WORKER_MAX_PIXELS)}), refused before decoding`,
+      `TOO_MANY_PIXELS: an image over the pixel budget (${megapixels(WORKER_MAX_PIXELS)}; ` +
+        `${megapixels(WORKER_MAX_UNSCALED_PIXELS)} for PNG, WebP and progressive JPEG), refused before decoding`,
     ),
     429: {
       ...problem('RATE_LIMITED: wait `Retry-After` seconds'),

@@ -39,6 +39,14 @@ describe('client mistakes are 4xx problems (RFC 9457), never 500', () => {
     expect((await problemOf(res)).code).toBe('TOO_MANY_PIXELS')
   })
 
+  it('a PNG over the unscaled budget is 422 TOO_MANY_PIXELS, though a JPEG that size is decoded', async () => {
+    const res = await classify(pngHeaderOnly(2000, 2000)) // 4 MP: under WORKER_MAX_PIXELS, over 3 MP
+    expect(res.status).toBe(422)
+    const problem = await problemOf(res)
+    expect(problem.code).toBe('TOO_MANY_PIXELS')
+    expect(problem.detail).toMatch(/PNG, WebP and progressive JPEG/)
+  })
+
   it('a body over 10 MB is 413 TOO_MANY_BYTES', async () => {
     const big = new Uint8Array(10 * MiB + 1)
     big.set(jpeg) // a real JPEG start: the size alone must be what is refused

@@ -3,6 +3,7 @@ import {
   MAX_IMAGES_PER_REQUEST,
   PROBLEM_CODES,
   WORKER_MAX_PIXELS,
+  WORKER_MAX_UNSCALED_PIXELS,
 } from '@whisker/api-contract'
 import { describe, expect, it } from 'vitest'
 import { call } from '../test/client.ts'
@@ -112,6 +113,7 @@ describe('GET /openapi.json', () => {
     expect(classify.summary).toContain(`up to ${MAX_IMAGES_PER_REQUEST} in one multipart request`)
     expect(classify.description).toContain(`1–${MAX_IMAGES_PER_REQUEST} files`)
     expect(classify.description).toContain(`(${DEFAULT_MAX_BODY_BYTES / 2 ** 20} MiB by default)`)
-    expect(classify.responses['422']!.description).toContain(`(${WORKER_MAX_PIXELS / 1e6} MP)`)
+    expect(classify.responses['422']!.description).toContain(`(${WORKER_MAX_PIXELS / 1e6} MP;`)
+    expect(classify.responses['422']!.description).toContain(`${WORKER_MAX_UNSCALED_PIXELS / 1e6} MP for PNG`)
   })
 })

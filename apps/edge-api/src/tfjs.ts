@@ -69,3 +69,11 @@ async function createWasmBackend(): Promise<BackendWasm> {
   }
   return new BackendWasm(mod)
 }
+
+/** Bytes of the tfjs wasm heap (weights and activations; it only grows), or 0 on the cpu backend. */
+export function wasmHeapBytes(): number {
+  const backend = tf.backend()
+  if (!(backend instanceof BackendWasm)) return 0
+  // emscripten exports HEAPU8 (the backend itself reads tensors through it); the typings omit it.
+  return (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer.byteLength
+}

@@ -20,5 +20,7 @@ declare module 'vitest' {
     trainerValAccuracy: number
     /** The `dev` environment's RATE_LIMITER binding (wrangler.jsonc), which the tests run with. */
     rateLimit: { limit: number; period: number }
+    /** The largest accepted image of each kind (16 MP baseline JPEG; 3 MP progressive JPEG, PNG, WebP), base64. */
+    largestPhotos: Record<string, string>
   }
 }

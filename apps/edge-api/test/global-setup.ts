@@ -7,8 +7,10 @@ import { heatmapRows, loadClassifier, parseModelCard } from '@whisker/model-core
 import { readModelDir } from '@whisker/model-core/training' // its tfjs-layers registers tfjs' gradients
 import type { RgbImage } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
+import sharp from 'sharp'
 import type { TestProject } from 'vitest/node'
 import { unstable_readConfig } from 'wrangler'
+import { WORKER_MAX_PIXELS, WORKER_MAX_UNSCALED_PIXELS } from '@whisker/api-contract'
 import type { LabelledPhoto } from './context.ts'
 import { APP_ROOT } from './paths.ts'
 import { encodePng } from './png.ts'
@@ -42,6 +44,34 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('validationPng', { ...first, name: first.name.replace(/\.\w+$/, '.png'), base64: b64(png) })
   project.provide('trainerValAccuracy', card.metrics.valAccuracy)
   project.provide('rateLimit', rateLimitOfDevEnvironment())
+  project.provide('largestPhotos', await largestPhotos(Buffer.from(first.base64, 'base64')))
+}
+
+/**
+ * The largest images the Worker accepts, made here from a validation photo with sharp (never committed):
+ * a 16 MP baseline JPEG (decoded scaled) and, at the unscaled budget, a progressive 4:4:4 JPEG (the
+ * heaviest progressive form: 6 bytes of coefficients a pixel), a PNG and a lossy WebP.
+ */
+async function largestPhotos(bytes: Uint8Array): Promise<Record<string, string>> {
+  const side = (pixels: number) => ({ width: Math.floor(Math.sqrt((pixels * 4) / 3)), ratio: 3 / 4 })
+  const resized = (pixels: number) => {
+    const { width, ratio } = side(pixels)
+    return sharp(bytes).resize(width, Math.floor(width * ratio), { fit: 'fill' })
+  }
+  const encoded = {
+    'JPEG 16 MP baseline': resized(WORKER_MAX_PIXELS).jpeg({ quality: 90 }),
+    'JPEG 3 MP progressive 4:4:4': resized(WORKER_MAX_UNSCALED_PIXELS).jpeg({
+      quality: 90,
+      progressive: true,
+      chromaSubsampling: '4:4:4',
+    }),
+    'PNG 3 MP': resized(WORKER_MAX_UNSCALED_PIXELS).png({ compressionLevel: 1 }),
+    'WebP 3 MP': resized(WORKER_MAX_UNSCALED_PIXELS).webp({ quality: 80 }),
+  }
+  const out: Record<string, string> = {}
+  for (const [name, pipeline] of Object.entries(encoded))
+    out[name] = (await pipeline.toBuffer()).toString('base64')
+  return out
 }
 
 /** The `dev` environment's rate-limiting binding, as wrangler reads it: the tests exhaust exactly this. */

@@ -14,7 +14,7 @@
  * on or the live camera opens. The model files are copied into the build at `/model/` by vite/model.ts and
  * fetched with `?v=<revision>` (their content hash), so the service worker's copy is always the right one.
  */
-import jpegUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url'
+import jpegUrl from '@cwasm/jpeg-turbo/jpeg-turbo.wasm?url'
 import pngUrl from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm?url'
 import webpUrl from '@jsquash/webp/codec/dec/webp_dec.wasm?url'
 import '@tensorflow/tfjs-backend-cpu' // registers the pure-JS backend

@@ -9,6 +9,7 @@ export {
   mebibytes,
   megapixels,
   WORKER_MAX_PIXELS,
+  WORKER_MAX_UNSCALED_PIXELS,
 } from './limits.ts'
 export {
   IMAGE_PROBLEMS,

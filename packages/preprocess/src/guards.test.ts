@@ -54,4 +54,19 @@ describe('checkLimits', () => {
   it('applies a caller-supplied pixel budget', () => {
     expect(() => checkLimits(jpeg, { maxPixels: 48 * 32 - 1 })).toThrow(PixelBudgetError)
   })
+
+  it('holds PNG, WebP and progressive JPEG to maxUnscaledPixels, baseline JPEG to maxPixels', () => {
+    const limits = { maxPixels: 48 * 32, maxUnscaledPixels: 48 * 32 - 1 }
+    expect(checkLimits(jpeg, limits)).toMatchObject({ format: 'jpeg' })
+    expect(checkLimits(images['JPEG progressive']!)).toMatchObject({ progressive: true })
+    for (const name of ['JPEG progressive', 'PNG 8-bit RGB', 'WebP lossy']) {
+      const error = caught(() => checkLimits(images[name]!, limits))
+      expect(error, name).toBeInstanceOf(PixelBudgetError)
+      expect(error, name).toMatchObject({ code: 'TOO_MANY_PIXELS', maxPixels: 48 * 32 - 1 })
+      expect((error as Error).message, name).toMatch(/maxUnscaledPixels/)
+      expect(checkLimits(images[name]!, { maxPixels: 48 * 32 }), `${name} without it`).toMatchObject({
+        width: 48,
+      })
+    }
+  })
 })

@@ -15,7 +15,7 @@ interface Size {
  * a 50000×50000 bomb before anything allocates. Variants that some runtime's codec cannot decode
  * (12-bit, lossless or hierarchical JPEG, animated WebP) are refused here, so every runtime refuses the
  * same files. CMYK and YCCK JPEGs are marked with `colourSpace`: the decoders route them to the one
- * pure-JS decoder they share.
+ * pure-JS decoder they share. Other progressive JPEGs are marked `progressive` (see `maxUnscaledPixels`).
  */
 export function readImageHeader(bytes: Uint8Array): ImageHeader {
   const format = sniffFormat(bytes)
@@ -24,17 +24,19 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (size.width < 1 || size.height < 1) {
     throw new CorruptImageError(`the header says ${size.width}×${size.height}`)
   }
-  const header = { format, width: size.width, height: size.height }
-  return size.colourSpace ? { ...header, colourSpace: size.colourSpace } : header
+  const header: ImageHeader = { format, width: size.width, height: size.height }
+  if (size.colourSpace) return { ...header, colourSpace: size.colourSpace }
+  return size.progressive ? { ...header, progressive: true } : header
 }
 
 // JPEG ----------------------------------------------------------------------------------------------
 
-/** Frame types decoded by libjpeg-turbo (sharp) and mozjpeg (wasm) alike: Huffman or arithmetic,
- * sequential or progressive, 8-bit. */
-const SUPPORTED_SOF = new Set([0xc0, 0xc1, 0xc2, 0xc9, 0xca])
-/** The Huffman-coded ones, all that jpeg-js (the CMYK decoder) reads. */
-const HUFFMAN_SOF = new Set([0xc0, 0xc1, 0xc2])
+/** Frame types every decoder reads (sharp, the wasm libjpeg-turbo, jpeg-js): Huffman-coded, sequential
+ * or progressive, 8-bit. */
+const SUPPORTED_SOF = new Set([0xc0, 0xc1, 0xc2])
+/** Arithmetic-coded frames: the Worker's libjpeg-turbo build (@cwasm/jpeg-turbo) has no arithmetic
+ * decoder, nor has jpeg-js, so every runtime refuses them (no camera writes them). */
+const ARITHMETIC_SOF = new Set([0xc9, 0xca])
 /** Lossless and hierarchical frames: valid JPEG, but no decoder of ours handles them. */
 const UNSUPPORTED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xcb, 0xcd, 0xce, 0xcf])
 /** 'Adobe' and the high byte of its version: the APP14 prefix jpeg-js looks for. */
@@ -46,7 +48,10 @@ const ADOBE_TRANSFORMS: Readonly<Record<number, 'cmyk' | 'ycck'>> = { 0: 'cmyk',
 
 interface JpegFrame extends Size {
   readonly colourSpace?: 'cmyk' | 'ycck'
+  readonly progressive?: true
 }
+
+const SOF_PROGRESSIVE = 0xc2
 
 function jpegSize(bytes: Uint8Array): JpegFrame {
   let adobe: number | undefined // transform code of the last Adobe APP14 marker seen
@@ -60,6 +65,7 @@ function jpegSize(bytes: Uint8Array): JpegFrame {
     if (cmyk) continue // a 4-component frame: only looking for the Adobe marker, up to the first scan
     if (UNSUPPORTED_SOF.has(segment.marker))
       throw new UnsupportedImageTypeError('lossless or hierarchical JPEG')
+    if (ARITHMETIC_SOF.has(segment.marker)) throw new UnsupportedImageTypeError('arithmetic-coded JPEG')
     if (!SUPPORTED_SOF.has(segment.marker)) continue
     need(bytes, segment.start + 6, 'JPEG frame header')
     const precision = u8(bytes, segment.start, 'JPEG precision')
@@ -71,21 +77,21 @@ function jpegSize(bytes: Uint8Array): JpegFrame {
       throw new CorruptImageError(`JPEG with ${components} components`)
     // Height 0 means "defined later by a DNL marker", which none of our decoders supports.
     if (height === 0) throw new CorruptImageError('JPEG height deferred to a DNL marker')
-    if (components !== 4) return { width, height }
+    if (components !== 4)
+      return segment.marker === SOF_PROGRESSIVE ? { width, height, progressive: true } : { width, height }
     assertSamplingFactors(bytes, segment, components)
     cmyk = { frame: { width, height }, marker: segment.marker }
   }
   if (!cmyk) throw new CorruptImageError('JPEG ends before its frame header (SOF)')
-  return { ...cmyk.frame, colourSpace: cmykColourSpace(cmyk.marker, adobe) }
+  return { ...cmyk.frame, colourSpace: cmykColourSpace(adobe) }
 }
 
 /**
  * CMYK and YCCK JPEGs are decoded by jpeg-js on every runtime (the wasm codec cannot convert them), so
- * they are admitted only in the forms it reads: Huffman-coded, and with an Adobe marker saying which
- * of the two it is. Without one the channels' meaning (inverted or not, CMYK or YCCK) is a guess.
+ * they are admitted only with an Adobe marker saying which of the two it is (arithmetic-coded frames are
+ * refused before this). Without one the channels' meaning (inverted or not, CMYK or YCCK) is a guess.
  */
-function cmykColourSpace(sof: number, adobe: number | undefined): 'cmyk' | 'ycck' {
-  if (!HUFFMAN_SOF.has(sof)) throw new UnsupportedImageTypeError('arithmetic-coded CMYK JPEG')
+function cmykColourSpace(adobe: number | undefined): 'cmyk' | 'ycck' {
   if (adobe === undefined)
     throw new UnsupportedImageTypeError('4-component JPEG without an Adobe marker (CMYK or YCCK?)')
   if (adobe < 0) throw new CorruptImageError('truncated JPEG Adobe marker')

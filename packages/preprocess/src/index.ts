@@ -24,6 +24,7 @@ export { sniffFormat } from './sniff.ts'
 export {
   CMYK_PIXEL_COST,
   DEFAULT_LIMITS,
+  type DecodeHint,
   type DecodeLimits,
   type ImageDecoder,
   type ImageFormat,

@@ -7,6 +7,12 @@ export interface RgbImage {
   readonly height: number
   /** length = width × height × 3 */
   readonly data: Uint8Array
+  /**
+   * Set only when a decoder took a `DecodeHint` and decoded smaller than the stored image (JPEG DCT
+   * scaling): the full image's size, oriented like `width` and `height`. Lets a caller map a region of
+   * these pixels back onto the photo.
+   */
+  readonly source?: { readonly width: number; readonly height: number }
 }
 
 /** What the header says, read before any pixel is decoded. */
@@ -19,6 +25,11 @@ export interface ImageHeader {
    * or 2). Every runtime decodes these with the same pure-JS decoder (`decode/cmyk-jpeg.ts`).
    */
   readonly colourSpace?: 'cmyk' | 'ycck'
+  /**
+   * Set for a progressive (SOF2) JPEG of 1 or 3 components: libjpeg must keep every DCT coefficient of
+   * the image (2 bytes each) to decode it, so it costs memory by its pixels even when decoded scaled.
+   */
+  readonly progressive?: true
 }
 
 /** Budgets checked from the header before the full decode. */
@@ -27,6 +38,12 @@ export interface DecodeLimits {
   readonly maxBytes: number
   /** Largest accepted width × height. */
   readonly maxPixels: number
+  /**
+   * Largest width × height for images no decoder can shrink while decoding: PNG, WebP and progressive
+   * JPEG (a baseline JPEG decoded with a `DecodeHint` never exists at full size). Unset: `maxPixels`.
+   * A host with little memory (a Worker) sets it below `maxPixels`.
+   */
+  readonly maxUnscaledPixels?: number
 }
 
 export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000 }
@@ -40,8 +57,21 @@ export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPix
  */
 export const CMYK_PIXEL_COST = 12
 
+/**
+ * What the pixels are for, so a decoder may do less work: with `minSide`, it may return a smaller image
+ * whose shorter side still has at least `minSide` pixels (pass the model's input size). Without a hint,
+ * decoders return full resolution. Only the wasm decoder acts on it, for JPEG (see README, "Scaled decode").
+ */
+export interface DecodeHint {
+  readonly minSide: number
+}
+
 /** A runtime's decoder: bytes in, oriented RGB out. One implementation per runtime, same contract. */
-export type ImageDecoder = (bytes: Uint8Array, limits?: Partial<DecodeLimits>) => Promise<RgbImage>
+export type ImageDecoder = (
+  bytes: Uint8Array,
+  limits?: Partial<DecodeLimits>,
+  hint?: DecodeHint,
+) => Promise<RgbImage>
 
 /**
  * How pixels become the model's input. Recorded in the model card so every runtime resizes the same way.

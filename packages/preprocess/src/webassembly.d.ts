@@ -12,4 +12,16 @@ declare namespace WebAssembly {
     new (bytes: ArrayBufferView | ArrayBuffer): Module
   }
   function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>
+  interface Memory {
+    readonly buffer: ArrayBuffer
+  }
+  type ImportValue = ((...args: never[]) => unknown) | Memory | number
+  type Imports = Record<string, Record<string, ImportValue>>
+  interface Instance {
+    readonly exports: Record<string, unknown>
+  }
+  var Instance: {
+    prototype: Instance
+    new (module: Module, imports?: Imports): Instance
+  }
 }

@@ -1,4 +1,4 @@
-import { type Classification, WORKER_MAX_PIXELS } from '@whisker/api-contract'
+import { type Classification, WORKER_MAX_PIXELS, WORKER_MAX_UNSCALED_PIXELS } from '@whisker/api-contract'
 import { PreprocessError } from '@whisker/preprocess'
 import { setMetric } from 'hono/timing'
 import { classifyImage, type ImageOutcome } from '../classify-image.ts'
@@ -63,7 +63,11 @@ export function classifyRoutes({ getClassifier }: RouteDeps) {
     const options = {
       classifier,
       decode: decodeImage,
-      limits: { maxBytes: maxBodyBytes, maxPixels: WORKER_MAX_PIXELS },
+      limits: {
+        maxBytes: maxBodyBytes,
+        maxPixels: WORKER_MAX_PIXELS,
+        maxUnscaledPixels: WORKER_MAX_UNSCALED_PIXELS,
+      },
       cache,
       explain,
       origin: new URL(c.req.url).origin,

@@ -3,14 +3,14 @@
  * node_modules. The decoder never loads them itself (workerd forbids compiling wasm from bytes at
  * runtime and has no filesystem): the host imports them and passes the compiled modules in.
  *
- * - wrangler (Workers): `import jpeg from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'` — wrangler's
+ * - wrangler (Workers): `import jpeg from '@cwasm/jpeg-turbo/jpeg-turbo.wasm'` — wrangler's
  *   default CompiledWasm rule makes the default export a WebAssembly.Module.
- * - Vite (browser): `import jpegUrl from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm?url'`, then
+ * - Vite (browser): `import jpegUrl from '@cwasm/jpeg-turbo/jpeg-turbo.wasm?url'`, then
  *   `await WebAssembly.compileStreaming(fetch(jpegUrl))`.
  * - Node (tests, tools): `WebAssembly.compile(readFileSync(require.resolve(WASM_FILES.jpeg)))`.
  */
 export const WASM_FILES = {
-  jpeg: '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
+  jpeg: '@cwasm/jpeg-turbo/jpeg-turbo.wasm',
   png: '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
   webp: '@jsquash/webp/codec/dec/webp_dec.wasm',
 } as const

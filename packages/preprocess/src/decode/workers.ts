@@ -1,17 +1,18 @@
-import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js'
 import decodePng, { init as initPng } from '@jsquash/png/decode.js'
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js'
 import { CorruptImageError, UnsupportedImageTypeError } from '../errors.ts'
 import { flattenRgba } from '../flatten.ts'
-import { applyOrientation, readOrientation } from '../orient.ts'
-import type { ImageDecoder, ImageFormat } from '../types.ts'
+import { applyOrientation, readOrientation, swapsAxes } from '../orient.ts'
+import type { DecodeHint, ImageDecoder, ImageHeader, RgbImage } from '../types.ts'
 import { admit } from './admit.ts'
 import { decodeCmykJpeg } from './cmyk-jpeg.ts'
+import { jpegScaleFor, TurboJpeg } from './turbo-jpeg.ts'
 
 export { WASM_FILES } from './wasm-files.ts'
 
 /** Precompiled codec modules, imported by the host's bundler (see WASM_FILES). WebP is optional. */
 export interface WasmModules {
+  /** libjpeg-turbo (@cwasm/jpeg-turbo): the JPEG codec that can decode at 1/2, 1/4 or 1/8 scale. */
   readonly jpeg: WebAssembly.Module
   readonly png: WebAssembly.Module
   readonly webp?: WebAssembly.Module
@@ -31,19 +32,22 @@ type EmscriptenInit = (module: WebAssembly.Module, overrides: { print: Log; prin
 type Log = (message: string) => void
 
 /**
- * The wasm decoder for workerd and browsers (and Node, where tests compare it with sharp): @jsquash
- * codecs instantiated from the given modules, so nothing is fetched and nothing is compiled at runtime.
- * Same gate as the Node decoder (limits, completeness), then RGBA → RGB on white, then the EXIF
- * orientation applied in pure TS because these codecs ignore it. CMYK and YCCK JPEGs, which mozjpeg's
- * wasm build cannot turn into RGB, go to the pure-JS decoder the Node decoder uses for them too.
+ * The wasm decoder for workerd and browsers (and Node, where tests compare it with sharp): libjpeg-turbo
+ * for JPEG and @jsquash codecs for PNG and WebP, instantiated from the given modules, so nothing is
+ * fetched and nothing is compiled at runtime. Same gate as the Node decoder (limits, completeness), then
+ * RGBA → RGB on white, then the EXIF orientation applied in pure TS because these codecs ignore it.
+ * With a `DecodeHint`, a large JPEG is decoded at 1/2, 1/4 or 1/8 scale in the IDCT (see `jpegScaleFor`).
+ * CMYK and YCCK JPEGs go to the pure-JS decoder the Node decoder uses for them too.
  */
 export function createWasmDecoder(modules: WasmModules): ImageDecoder {
   assertModule(modules.jpeg, 'jpeg')
   assertModule(modules.png, 'png')
   if (modules.webp !== undefined) assertModule(modules.webp, 'webp')
-  return async (bytes, limits) => {
+  const jpeg = turboFor(modules.jpeg)
+  return async (bytes, limits, hint) => {
     const header = admit(bytes, limits)
     if (header.colourSpace) return decodeCmykJpeg(bytes, header, limits)
+    if (header.format === 'jpeg') return decodeJpeg(jpeg, bytes, header, hint)
     const module = modules[header.format]
     if (!module) throw new UnsupportedImageTypeError('WebP (this decoder was created without the WebP codec)')
     const decode = await codec(header.format, module)
@@ -58,6 +62,33 @@ export function createWasmDecoder(modules: WasmModules): ImageDecoder {
   }
 }
 
+/** One codec instance per module, shared by every decoder made from it (it is synchronous, so never re-entered). */
+const turbos = new WeakMap<WebAssembly.Module, TurboJpeg>()
+
+function turboFor(module: WebAssembly.Module): TurboJpeg {
+  let turbo = turbos.get(module)
+  if (!turbo) {
+    turbo = new TurboJpeg(module)
+    turbos.set(module, turbo)
+  }
+  return turbo
+}
+
+/** The memory the JPEG codec made from `module` holds now (0 before its first decode): for budgets. */
+export function jpegCodecMemoryBytes(module: WebAssembly.Module): number {
+  return turbos.get(module)?.memoryBytes ?? 0
+}
+
+function decodeJpeg(turbo: TurboJpeg, bytes: Uint8Array, header: ImageHeader, hint?: DecodeHint): RgbImage {
+  const scale = hint ? jpegScaleFor(header.width, header.height, hint.minSide) : 1
+  const orientation = readOrientation(bytes, 'jpeg')
+  const image = applyOrientation(turbo.decode(bytes, header.width, header.height, scale), orientation)
+  if (scale === 1) return image
+  const swap = swapsAxes(orientation)
+  const source = { width: swap ? header.height : header.width, height: swap ? header.width : header.height }
+  return { ...image, source }
+}
+
 /** Without a real module, @jsquash would silently fall back to fetching the .wasm by URL. */
 function assertModule(module: unknown, name: string): void {
   if (!(module instanceof WebAssembly.Module)) {
@@ -69,11 +100,12 @@ function assertModule(module: unknown, name: string): void {
  * @jsquash keeps one codec instance per JS module (global state), so initialisation is memoised here
  * per format: the first decoder's modules win. A failed init is forgotten so the next call retries.
  */
-const ready = new Map<ImageFormat, Promise<DecodeRgba>>()
-/** The codec's last stderr line (e.g. libjpeg's "Bogus marker length"), used as the error reason. */
-const lastMessage = new Map<ImageFormat, string>()
+type JsquashFormat = 'png' | 'webp'
+const ready = new Map<JsquashFormat, Promise<DecodeRgba>>()
+/** The codec's last stderr line (e.g. libwebp's), used as the error reason. */
+const lastMessage = new Map<JsquashFormat, string>()
 
-function codec(format: ImageFormat, module: WebAssembly.Module): Promise<DecodeRgba> {
+function codec(format: JsquashFormat, module: WebAssembly.Module): Promise<DecodeRgba> {
   let pending = ready.get(format)
   if (!pending) {
     pending = initCodec(format, module)
@@ -83,13 +115,9 @@ function codec(format: ImageFormat, module: WebAssembly.Module): Promise<DecodeR
   return pending
 }
 
-async function initCodec(format: ImageFormat, module: WebAssembly.Module): Promise<DecodeRgba> {
+async function initCodec(format: JsquashFormat, module: WebAssembly.Module): Promise<DecodeRgba> {
   const log: Log = (message) => lastMessage.set(format, message)
   const quiet = { print: () => {}, printErr: log }
-  if (format === 'jpeg') {
-    await (initJpeg as unknown as EmscriptenInit)(module, quiet)
-    return decodeJpeg as unknown as DecodeRgba
-  }
   if (format === 'png') {
     await initPng(module)
     return decodePng as unknown as DecodeRgba
@@ -98,7 +126,7 @@ async function initCodec(format: ImageFormat, module: WebAssembly.Module): Promi
   return decodeWebp as unknown as DecodeRgba
 }
 
-async function runCodec(decode: DecodeRgba, format: ImageFormat, bytes: Uint8Array): Promise<Rgba> {
+async function runCodec(decode: DecodeRgba, format: JsquashFormat, bytes: Uint8Array): Promise<Rgba> {
   lastMessage.delete(format)
   try {
     return await decode(exactArrayBuffer(bytes))
