@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
@@ -160,16 +159,18 @@ function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
 }
 
 /**
- * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one
- * worker is asked for (default: the cores available), `trainOnBatch` in this thread otherwise (native tfjs
- * is already multi-threaded).
+ * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when `--workers` asks
+ * for more than one, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded). Unlike
+ * embedding, the default is one: on this project's shared 2-core machine two workers measured slower than one
+ * thread (each half batch costs more CPU per image, +23 %), so splitting the step is opt-in until it is
+ * measured faster on free cores.
  */
 export async function stepperFor(
   model: tfl.LayersModel,
   sgd: TimeDecaySgd,
   options: { recipe: SeedCnnRecipe; backend: string; workers?: number; batchSize: number },
 ): Promise<{ stepper: TrainStepper; workers: number }> {
-  const workers = options.workers ?? availableParallelism()
+  const workers = options.workers ?? 1
   if (workers > 1 && (options.backend === 'wasm' || options.backend === 'cpu')) {
     const stepper = await createParallelStepper(model, sgd, { ...options, backend: options.backend, workers })
     return { stepper, workers }
