@@ -58,7 +58,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'))
     .option(
       '--workers <n>',
-      'worker threads embedding in parallel (default: the cores available)',
+      'worker threads embedding in parallel (default: the cores available); the seed CNN splits its batches across them only when given',
       positiveInt,
     )
     .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn 30)', positiveInt)

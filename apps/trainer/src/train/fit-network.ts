@@ -5,6 +5,7 @@ import { setDropoutStep, type TimeDecaySgd } from '@whisker/model-core/training'
 import { seededRandom, shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
 import { hashName } from '../data/split.ts'
+import { inProcessStepper, type TrainStepper } from '../parallel/parallel-trainer.ts'
 import { StopRequested, type StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
@@ -31,6 +32,8 @@ export interface NetworkFitOptions {
   /** After each batch: the epoch (from 0), batches of it done, and the batch's loss. */
   onBatch?: (epoch: number, done: number, loss: number) => void
   onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => Promise<void> | void
+  /** Takes one optimiser step on a prepared batch; `trainOnBatch` in this thread unless given. */
+  stepper?: TrainStepper
 }
 
 export interface NetworkFitResult {
@@ -96,6 +99,7 @@ export async function fitNetwork(
     await run.writeJson(NETWORK_CHECKPOINT.state, state)
   }
 
+  const stepper = options.stepper ?? inProcessStepper(model)
   let rate = 0
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     const started = performance.now()
@@ -121,7 +125,7 @@ export async function fitNetwork(
         ),
       ])
       rate = sgd.nextRate()
-      const [loss, acc] = (await model.trainOnBatch(xs!, ys!)) as number[]
+      const [loss, acc] = await stepper.step(xs as tf.Tensor4D, ys as tf.Tensor2D)
       tf.dispose([xs!, ys!])
       state.sums = {
         loss: state.sums.loss + loss! * indices.length,

@@ -19,7 +19,7 @@ export interface TrainOptions {
   backbone: string
   modelsDir?: string
   backend: BackendChoice
-  /** Worker threads embedding in parallel, one tfjs instance each (default: the cores available). */
+  /** Worker threads embedding (or training the seed CNN) in parallel, one tfjs instance each (default: the cores available). */
   workers?: number
   epochs: number
   batchSize: number

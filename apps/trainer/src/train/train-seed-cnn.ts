@@ -7,6 +7,7 @@ import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import { percent } from '../core/format.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
+import { stepperFor } from '../parallel/parallel-trainer.ts'
 import { fitTemperature } from './calibrate.ts'
 import { finishTraining, type TrainSummary } from './finish.ts'
 import { fitNetwork } from './fit-network.ts'
@@ -49,37 +50,53 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
 
   const labels = prepared.labels
   const labelsOf = (set: PixelSet) => Int32Array.from(set.files, (f) => labels.indexOf(f.label))
-  const model = buildSeedCnn({ classes: labels.length, seed: options.seed, size: policy.size })
+  const recipe = { kind: 'seed-cnn', classes: labels.length, seed: options.seed, size: policy.size } as const
+  const model = buildSeedCnn(recipe)
   const sgd = new TimeDecaySgd(options.learningRate)
   model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  const { stepper, workers } = await stepperFor(model, sgd, {
+    recipe,
+    backend: backend.backend,
+    workers: options.workers,
+    batchSize: options.batchSize,
+  })
+  if (workers > 1) reporter.info(`training on ${workers} worker threads, the batch split between them`)
   const spec = AUGMENT_PRESETS[options.augment]
   const toUnit = (pixels: tf.Tensor4D) => tf.mul(pixels, SEED_CNN_INPUT.normalization.scale) as tf.Tensor4D
   const perEpoch = Math.ceil(train.set.count / options.batchSize)
   // One bar over every batch of every epoch: its ETA is for the full --epochs (early stopping ends sooner).
   const progress = reporter.stage('train', options.epochs * perEpoch)
-  const fit = await fitNetwork(model, sgd, train.set, val.set, {
-    trainLabels: labelsOf(train.set),
-    valLabels: labelsOf(val.set),
-    classes: labels.length,
-    epochs: options.epochs,
-    batchSize: options.batchSize,
-    patience: PATIENCE,
-    seed: options.seed,
-    prepareBatch: (pixels, batchSeed) => toUnit(createAugmenter(spec, batchSeed).apply(pixels)),
-    prepareValidation: toUnit,
-    stop,
-    run,
-    resume: context.resume ?? false,
-    onBatch: (epoch, batch, loss) => progress(epoch * perEpoch + batch, { loss }),
-    onEpoch: async (record, history) => {
-      reporter.info(
-        `epoch ${record.epoch}: loss ${record.loss.toFixed(4)}, val_loss ${record.val_loss.toFixed(4)}, ` +
-          `val_acc ${percent(record.val_acc)} (${record.seconds.toFixed(1)} s)`,
-        { ...record },
-      )
-      await run.writeHistory(history)
-    },
-  })
+  // Workers hold the process open: closed however training ends (done, stopped or failed).
+  const fit = await (async () => {
+    try {
+      return await fitNetwork(model, sgd, train.set, val.set, {
+        stepper,
+        trainLabels: labelsOf(train.set),
+        valLabels: labelsOf(val.set),
+        classes: labels.length,
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        patience: PATIENCE,
+        seed: options.seed,
+        prepareBatch: (pixels, batchSeed) => toUnit(createAugmenter(spec, batchSeed).apply(pixels)),
+        prepareValidation: toUnit,
+        stop,
+        run,
+        resume: context.resume ?? false,
+        onBatch: (epoch, batch, loss) => progress(epoch * perEpoch + batch, { loss }),
+        onEpoch: async (record, history) => {
+          reporter.info(
+            `epoch ${record.epoch}: loss ${record.loss.toFixed(4)}, val_loss ${record.val_loss.toFixed(4)}, ` +
+              `val_acc ${percent(record.val_acc)} (${record.seconds.toFixed(1)} s)`,
+            { ...record },
+          )
+          await run.writeHistory(history)
+        },
+      })
+    } finally {
+      stepper.dispose()
+    }
+  })()
   reporter.info(`seed CNN: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
   sgd.optimizer.dispose()
 

@@ -1,0 +1,134 @@
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import * as tfl from '@tensorflow/tfjs-layers'
+import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
+import { buildSeedCnn, TimeDecaySgd } from '@whisker/model-core/training'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { LabelledFile } from '../data/dataset.ts'
+import { PixelSet } from '../data/pixels.ts'
+import { DEFAULTS } from '../paths.ts'
+import { createParallelStepper, inProcessStepper, type TrainStepper } from './parallel-trainer.ts'
+import { shardGradient, weightLayout } from './shard-gradient.ts'
+
+const SIZE = 40
+const NAMES = [
+  'cat.0.jpg',
+  'cat.1.jpg',
+  'cat.100.jpg',
+  'dog.0.jpg',
+  'dog.1.jpg',
+  'dog.100.jpg',
+  'cat.101.jpg',
+]
+const PHOTOS: LabelledFile[] = NAMES.map((name) => ({
+  label: name.split('.')[0]!,
+  name,
+  path: join(DEFAULTS.data, name),
+}))
+const RECIPE = { kind: 'seed-cnn', classes: 2, seed: 7, size: SIZE } as const
+
+describe('data-parallel training across worker threads', () => {
+  let xs: tf.Tensor4D
+  let ys: tf.Tensor2D
+
+  beforeAll(async () => {
+    registerWasmTrainingKernels()
+    await tf.setBackend('wasm')
+    const { set } = await PixelSet.load(PHOTOS, { mode: 'stretch', size: SIZE, filter: 'bilinear' })
+    xs = tf.tidy(() => tf.div(set.batch(NAMES.map((_, i) => i)), 255))
+    ys = tf.oneHot(
+      tf.tensor1d(
+        NAMES.map((n) => (n.startsWith('cat') ? 0 : 1)),
+        'int32',
+      ),
+      2,
+    ) as tf.Tensor2D
+  })
+
+  /** Three steps on the photos (an odd batch, so shards differ in size); the weights and losses after. */
+  async function train(workers: number | 'in-process') {
+    const model = buildSeedCnn(RECIPE)
+    const sgd = new TimeDecaySgd()
+    model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+    const stepper: TrainStepper =
+      workers === 'in-process'
+        ? inProcessStepper(model)
+        : await createParallelStepper(model, sgd, { recipe: RECIPE, backend: 'wasm', workers, batchSize: 8 })
+    const results: [number, number][] = []
+    try {
+      for (let step = 0; step < 3; step++) {
+        sgd.nextRate()
+        results.push(await stepper.step(xs, ys))
+      }
+    } finally {
+      stepper.dispose()
+    }
+    const layout = weightLayout(model)
+    const weights = new Float32Array(layout.total)
+    layout.write(model, weights)
+    model.dispose()
+    sgd.optimizer.dispose()
+    return { weights, results }
+  }
+
+  it('takes, with one worker, the steps trainOnBatch takes in this thread, bit for bit', async () => {
+    const inProcess = await train('in-process')
+    const oneWorker = await train(1)
+    expect(oneWorker.results).toEqual(inProcess.results)
+    expect(oneWorker.weights).toEqual(inProcess.weights)
+  })
+
+  it('gives the same weights every time for a seed and a worker count', async () => {
+    const first = await train(3)
+    const again = await train(3)
+    expect(again.weights).toEqual(first.weights)
+    expect(again.results).toEqual(first.results)
+    // Other workers draw other dropout masks: a different, equally valid run.
+    expect((await train(2)).weights).not.toEqual(first.weights)
+    for (const [loss, accuracy] of first.results) {
+      expect(loss).toBeGreaterThan(0)
+      expect(accuracy).toBeGreaterThanOrEqual(0)
+      expect(accuracy).toBeLessThanOrEqual(1)
+    }
+  })
+
+  it("adds the shards' gradients and losses up to the whole batch's (a network without dropout)", () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 4, kernelSize: 3, activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    })
+    const layout = weightLayout(model)
+    const pixels = xs.dataSync() as Float32Array
+    const labels = ys.dataSync() as Float32Array
+    const row = SIZE * SIZE * 3
+    const gradient = (first: number, count: number) => {
+      const into = new Float32Array(layout.total)
+      const shard = shardGradient(
+        model,
+        pixels.subarray(first * row, (first + count) * row),
+        labels.subarray(first * 2, (first + count) * 2),
+        [count, SIZE, SIZE, 3],
+        NAMES.length,
+        into,
+      )
+      return { ...shard, into }
+    }
+    const whole = gradient(0, 7)
+    const [a, b] = [gradient(0, 4), gradient(4, 3)]
+    expect(a.loss + b.loss).toBeCloseTo(whole.loss, 5)
+    expect(a.correct + b.correct).toBe(whole.correct)
+    const scale = Math.max(...whole.into.map(Math.abs))
+    for (let i = 0; i < layout.total; i++) {
+      expect(Math.abs(a.into[i]! + b.into[i]! - whole.into[i]!)).toBeLessThan(1e-5 * scale)
+    }
+    // And the whole batch's loss is trainOnBatch's: Keras' clipped categorical cross-entropy, mean over rows.
+    model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' })
+    const evaluated = model.evaluate(xs, ys) as tf.Scalar
+    expect(whole.loss).toBeCloseTo(evaluated.dataSync()[0]!, 5)
+    model.dispose()
+  })
+})
