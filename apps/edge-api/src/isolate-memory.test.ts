@@ -1,7 +1,11 @@
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_IMAGES_PER_REQUEST,
+  WORKER_MAX_UNSCALED_PIXELS,
+} from '@whisker/api-contract'
 import { describe, expect, inject, it } from 'vitest'
 import { classify, classifyOk, form, freshCopy, fromBase64 } from '../test/client.ts'
 import { jpegCodecBytes } from './decoder.ts'
-import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST, WORKER_MAX_UNSCALED_PIXELS } from '@whisker/api-contract'
 import { wasmHeapBytes } from './tfjs.ts'
 
 /** Cloudflare's per-isolate memory limit, taken as 128 × 10⁶ bytes (the smaller reading of "128 MB"). */

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { TimeDecaySgd } from '@whisker/model-core/training'
-import type { Concrete } from '../train/backend.ts'
+import type { Concrete } from '../core/backend.ts'
 import { weightLayout } from './shard-gradient.ts'
 import type { SeedCnnRecipe, StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
 

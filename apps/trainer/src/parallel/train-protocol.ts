@@ -1,4 +1,4 @@
-import type { Concrete } from '../train/backend.ts'
+import type { Concrete } from '../core/backend.ts'
 
 /** The network a training worker builds: the same architecture the main thread trains. */
 export interface SeedCnnRecipe {

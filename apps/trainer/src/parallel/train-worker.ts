@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
-import { selectBackend } from '../train/backend.ts'
+import { selectBackend } from '../core/backend.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
 import type { StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
 

@@ -343,8 +343,8 @@ async function embedTraining(
       })
     : noEmbeddingCache
   const embed = embedding(embedder, policy, cache, { reporter, stop })
-  const views = await withViews(embed, files, options, 'embed')
-  embedder.dispose()
+  // Worker threads hold the process open: closed however embedding ends (done, interrupted or failed).
+  const views = await withViews(embed, files, options, 'embed').finally(() => embedder.dispose())
   const hits = views.sets.reduce((n, set) => n + set.cacheHits, 0)
   const total = views.sets.reduce((n, set) => n + set.files.length, 0)
   reporter.info(`embeddings: ${hits} of ${total} from cache`)
