@@ -4,6 +4,7 @@
  * cache) and models (the card's version).
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  // The DOM lib's BufferSource excludes views of a SharedArrayBuffer, which no caller passes.
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
