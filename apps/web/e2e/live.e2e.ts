@@ -169,8 +169,13 @@ describe('the live camera, with two fake cameras', () => {
       const button = page.getByRole('button', { name: 'Switch camera' })
       await button.waitFor({ state: 'visible' })
       await button.click()
-      await expect.poll(async () => (await track(page))?.label).not.toBe(before?.label)
-      expect(await track(page)).toMatchObject({ state: 'live' })
+      // Between the old track's stop and the new one's start the video has no track: wait for the new one.
+      await expect
+        .poll(async () => {
+          const now = await track(page)
+          return now !== undefined && now.label !== before?.label && now.state === 'live'
+        })
+        .toBe(true)
       await waitLive(page)
     })
   })
