@@ -187,8 +187,11 @@ describe('a new model version', () => {
   }, 180_000)
 })
 
+/** The most the page's scripts may weigh on a first visit, gzip -9: what a phone on a slow link can wait for. */
+const SCRIPT_BUDGET_BYTES = 25_000
+
 describe('first visit', () => {
-  it('downloads the page only (gzip bytes reported); the engine and model wait for the switch', async () => {
+  it('downloads the page only (gzip bytes reported, scripts within budget); the engine and model wait for the switch', async () => {
     const context = await browser().newContext(DESKTOP)
     try {
       const fetched: { path: string; by: 'page' | 'service worker' }[] = []
@@ -221,6 +224,10 @@ describe('first visit', () => {
           .join(', ')}); gzip -9 of the built files`,
       )
       expect(pageBytes).toBeGreaterThan(0)
+      // The page's own script carries zod/mini and the contract's schemas (it validates every answer with
+      // them): about 19 kB gzip. Full zod would take it past 100 kB; this budget fails that.
+      const scripts = files.filter((f) => f.by === 'page' && f.path.endsWith('.js'))
+      expect(scripts.reduce((sum, f) => sum + gzipped(f.path), 0)).toBeLessThanOrEqual(SCRIPT_BUDGET_BYTES)
     } finally {
       await context.close()
     }
