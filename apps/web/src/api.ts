@@ -41,6 +41,9 @@ export type Classification = Pick<ContractClassification, 'label' | 'confidence'
   readonly explain?: Explanation
 }
 
+/** Give up on an answer after this long; the Worker normally answers in well under a second. */
+export const ANSWER_TIMEOUT_MS = 30_000
+
 /** Why a call did not produce a value. */
 export type ApiError =
   /** The Worker answered with an error status; fields come from its RFC 9457 problem body when it had one. */
