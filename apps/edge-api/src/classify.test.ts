@@ -1,5 +1,6 @@
 import { ClassificationSchema } from '@whisker/api-contract'
 import { describe, expect, inject, it } from 'vitest'
+import * as z from 'zod/mini'
 import { call, classify, classifyOk, freshCopy, fromBase64, serverTiming } from '../test/client.ts'
 
 const photos = inject('validationPhotos')
@@ -75,7 +76,7 @@ describe('POST /v1/classify', () => {
 
   it('matches the response schema published in /openapi.json, and nothing more', async () => {
     const body = await classifyOk(freshCopy(fromBase64(photos[0]!.base64)))
-    expect(ClassificationSchema.strict().parse(body)).toEqual(body)
+    expect(z.strictObject(ClassificationSchema.shape).parse(body)).toEqual(body)
   })
 
   it('times decoding and classification (resize + inference) per image and in Server-Timing', async () => {

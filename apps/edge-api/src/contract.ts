@@ -1,11 +1,8 @@
-import { createRoute, type RouteConfig, z } from '@hono/zod-openapi'
+import { createRoute, type RouteConfig } from '@hono/zod-openapi'
 import {
-  ClassificationBatchSchema,
-  ClassificationSchema,
+  componentRef,
   DEFAULT_MAX_BODY_BYTES,
-  HealthSchema,
   MAX_IMAGES_PER_REQUEST,
-  ModelCardSchema,
   mebibytes,
   megapixels,
   WORKER_MAX_PIXELS,
@@ -14,13 +11,23 @@ import {
 import { ClassifyQuerySchema, OPTIONAL_API_KEY, problem, REQUEST_ID_HEADER } from './schemas.ts'
 
 /**
- * The API's routes as a contract: method, path, operationId, inputs and answers, without the handlers.
+ * The API's routes as a contract: method, path, operationId, inputs and answers, without the handlers. The
+ * answers refer to @whisker/api-contract's schemas by name (`componentRef`); openapi-document.ts puts them
+ * in the document's components.
  * routes/*.ts implement them; /openapi.json documents them. Kept apart from the handlers so Node
  * (scripts/openapi.ts: the linter, the generated client's types) can build the document without the
  * Worker's wasm modules and bundled model.
  */
 
 type BodyContent = NonNullable<NonNullable<RouteConfig['request']>['body']>['content']
+
+/**
+ * A route's answers, typed as @hono/zod-openapi's general `responses`: the JSON ones are the contract's
+ * zod/mini schemas, referred to by name (`componentRef`), which @hono/zod-openapi cannot type a handler's
+ * `c.json` by (it reads full zod only), so each handler states its answer's contract type itself
+ * (`satisfies Classification`, …).
+ */
+const answers = (responses: RouteConfig['responses']): RouteConfig['responses'] => responses
 
 const binary = { schema: { type: 'string', format: 'binary' } } as const
 
@@ -69,7 +76,7 @@ export const classifyRoute = createRoute({
     query: ClassifyQuerySchema,
     body: { required: true, content: bodyContent },
   },
-  responses: {
+  responses: answers({
     200: {
       description:
         'A Classification for a raw body; a ClassificationBatch (array, in field order) for multipart.',
@@ -87,7 +94,11 @@ export const classifyRoute = createRoute({
         },
       },
       content: {
-        'application/json': { schema: z.union([ClassificationSchema, ClassificationBatchSchema]) },
+        'application/json': {
+          schema: {
+            anyOf: [{ $ref: componentRef('Classification') }, { $ref: componentRef('ClassificationBatch') }],
+          },
+        },
       },
     },
     400: problem(
@@ -105,7 +116,7 @@ export const classifyRoute = createRoute({
       headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
     },
     500: problem('INTERNAL: our bug; quote requestId'),
-  },
+  }),
 })
 
 export const modelRoute = createRoute({
@@ -116,16 +127,16 @@ export const modelRoute = createRoute({
   description:
     'Labels, input size, `version`, and `estimate`: the accuracy and log loss to expect on new photos, with 95 % intervals and how they were measured. Sent with an ETag: revalidate with If-None-Match for a 304.',
   security: OPTIONAL_API_KEY,
-  responses: {
+  responses: answers({
     200: {
       description: 'The model card.',
       headers: { ...REQUEST_ID_HEADER, ETag: { schema: { type: 'string' } } },
-      content: { 'application/json': { schema: ModelCardSchema } },
+      content: { 'application/json': { schema: { $ref: componentRef('ModelCard') } } },
     },
     304: { description: 'Not modified: the If-None-Match ETag is current.' },
     401: problem('UNAUTHORIZED'),
     429: problem('RATE_LIMITED'),
-  },
+  }),
 })
 
 export const healthRoute = createRoute({
@@ -135,15 +146,18 @@ export const healthRoute = createRoute({
   summary: 'Liveness: the model loads and a tfjs backend runs',
   // Public on purpose, whatever API_KEYS says: load balancers and uptime checks carry no key.
   security: [],
-  responses: {
-    200: { description: 'Healthy.', content: { 'application/json': { schema: HealthSchema } } },
+  responses: answers({
+    200: {
+      description: 'Healthy.',
+      content: { 'application/json': { schema: { $ref: componentRef('Health') } } },
+    },
     // The Worker has no client error to give here (no input, no key, no rate limit); the platform can.
     '4XX': {
       description:
         'Not from the Worker: Cloudflare’s edge refusing a request before the Worker runs (e.g. an oversized URL or headers).',
     },
     500: problem('INTERNAL: the model did not load or no tfjs backend started; quote requestId'),
-  },
+  }),
 })
 
 /** Every route of the API, in the order the document lists them. */

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { componentSchemas } from '@whisker/api-contract'
 import { API_ROUTES } from './contract.ts'
 
 export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>
@@ -13,7 +14,7 @@ type DocumentObject = Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
 const LICENSE = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
 
 /**
- * The OpenAPI 3.1 document's own parts (info, servers, security schemes): one place for both the document
+ * The OpenAPI 3.1 document's own parts (info, servers): one place for both the document
  * the Worker serves and the one Node builds for the linter and the generated client (scripts/openapi.ts).
  */
 const DOCUMENT_OBJECT: DocumentObject = {
@@ -30,8 +31,15 @@ const DOCUMENT_OBJECT: DocumentObject = {
   servers: [{ url: '/', description: 'The origin that serves this document' }],
 }
 
-/** The API key, as two schemes: the same key as a bearer token or in an `X-Api-Key` header (api-keys.ts). */
-export function registerSecuritySchemes(registry: Registry): void {
+/**
+ * The document's components: the answers' schemas, from @whisker/api-contract (the routes refer to them by
+ * name), and the API key, as two schemes: the same key as a bearer token or in an `X-Api-Key` header
+ * (api-keys.ts).
+ */
+export function registerComponents(registry: Registry): void {
+  for (const [id, schema] of Object.entries(componentSchemas())) {
+    registry.registerComponent('schemas', id, schema)
+  }
   registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -45,7 +53,7 @@ export function registerSecuritySchemes(registry: Registry): void {
   })
 }
 
-/** The document of an app whose routes (and security schemes) are registered. */
+/** The document of an app whose routes (and components) are registered. */
 export function documentOf(app: Pick<OpenAPIHono, 'getOpenAPI31Document'>): OpenApiDocument {
   return app.getOpenAPI31Document(DOCUMENT_OBJECT)
 }
@@ -57,6 +65,6 @@ export function documentOf(app: Pick<OpenAPIHono, 'getOpenAPI31Document'>): Open
 export function contractDocument(): OpenApiDocument {
   const app = new OpenAPIHono()
   for (const route of API_ROUTES) app.openAPIRegistry.registerPath(route)
-  registerSecuritySchemes(app.openAPIRegistry)
+  registerComponents(app.openAPIRegistry)
   return documentOf(app)
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { ProblemSchema } from '@whisker/api-contract'
+import { componentRef } from '@whisker/api-contract'
 
 /**
  * What the Worker alone reads: the query parameters, and the pieces its routes' contract is built of. The
@@ -40,7 +40,7 @@ export const ClassifyQuerySchema = z.object({
 /** A problem+json response of the given status, for a route's `responses`. */
 export const problem = (description: string) => ({
   description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+  content: { 'application/problem+json': { schema: { $ref: componentRef('Problem') } } },
 })
 
 /**

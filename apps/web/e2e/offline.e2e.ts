@@ -119,7 +119,7 @@ describe('offline', () => {
       await controlled(page)
       await page.getByRole('switch', { name: 'On this device' }).check()
       await deviceReady(page)
-      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(TEST_MODEL_DIR)))
+      expect(await cachedModel(page)).toEqual(modelUrls(await modelRevision(TEST_MODEL_DIR)))
       const engine = await cached(page, CACHES.engine)
       expect(engine.some((path) => /^\/assets\/on-device-[\w-]+\.js$/.test(path))).toBe(true)
       expect(engine.filter((path) => path.endsWith('.wasm')).length).toBeGreaterThanOrEqual(4)
@@ -152,7 +152,7 @@ describe('a new model version', () => {
       await page.getByRole('switch', { name: 'On this device' }).check()
       await deviceReady(page)
       expect(await page.locator('#on-device-status').textContent()).toContain(card.version.slice(0, 12))
-      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(TEST_MODEL_DIR)))
+      expect(await cachedModel(page)).toEqual(modelUrls(await modelRevision(TEST_MODEL_DIR)))
 
       await worker.stop()
       worker = await serve(next.dist, next.modelDir, 'release-b')
@@ -162,7 +162,7 @@ describe('a new model version', () => {
         .poll(async () => (await page.locator('#on-device-status').textContent()) ?? '', { timeout: 60_000 })
         .toContain(`model ${next.version.slice(0, 12)}`)
       expect(next.version).not.toBe(card.version)
-      await expect.poll(() => cachedModel(page)).toEqual(modelUrls(modelRevision(next.modelDir)))
+      await expect.poll(() => cachedModel(page)).toEqual(modelUrls(await modelRevision(next.modelDir)))
       await page.getByLabel('Choose photos').setInputFiles([cat.path])
       const [online] = await results(page, 1)
       expect(online).toMatchObject({ state: 'done', label: 'Cat' })
@@ -178,7 +178,7 @@ describe('a new model version', () => {
       const [offline] = await results(page, 1)
       expect(offline).toMatchObject({ state: 'done', label: 'Dog' })
       expect(offline?.meta).toContain(`on this device · model ${next.version.slice(0, 12)}`)
-      expect(await cachedModel(page)).toEqual(modelUrls(modelRevision(next.modelDir)))
+      expect(await cachedModel(page)).toEqual(modelUrls(await modelRevision(next.modelDir)))
       expect(errors.filter((error) => !offlineNoise.test(error))).toEqual([])
     } finally {
       await context.close()
@@ -187,8 +187,11 @@ describe('a new model version', () => {
   }, 180_000)
 })
 
+/** The most the page's scripts may weigh on a first visit, gzip -9: what a phone on a slow link can wait for. */
+const SCRIPT_BUDGET_BYTES = 25_000
+
 describe('first visit', () => {
-  it('downloads the page only (gzip bytes reported); the engine and model wait for the switch', async () => {
+  it('downloads the page only (gzip bytes reported, scripts within budget); the engine and model wait for the switch', async () => {
     const context = await browser().newContext(DESKTOP)
     try {
       const fetched: { path: string; by: 'page' | 'service worker' }[] = []
@@ -221,6 +224,10 @@ describe('first visit', () => {
           .join(', ')}); gzip -9 of the built files`,
       )
       expect(pageBytes).toBeGreaterThan(0)
+      // The page's own script carries zod/mini and the contract's schemas (it validates every answer with
+      // them): about 19 kB gzip. Full zod would take it past 100 kB; this budget fails that.
+      const scripts = files.filter((f) => f.by === 'page' && f.path.endsWith('.js'))
+      expect(scripts.reduce((sum, f) => sum + gzipped(f.path), 0)).toBeLessThanOrEqual(SCRIPT_BUDGET_BYTES)
     } finally {
       await context.close()
     }

@@ -5,9 +5,13 @@
  * so the page can always turn a failure into plain words.
  */
 
-import type {
-  Classification as ContractClassification,
-  ModelCard as ContractModelCard,
+import {
+  ClassificationBatchSchema,
+  ClassificationSchema,
+  type Classification as ContractClassification,
+  type Explanation as ContractExplanation,
+  type ModelCard,
+  ModelCardSchema,
 } from '@whisker/api-contract'
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -15,75 +19,30 @@ import {
   MAX_IMAGES_PER_REQUEST,
 } from '@whisker/api-contract/plain'
 
+export type { ModelCard, Prediction } from '@whisker/api-contract'
+
 /** The codes of the problems a photo itself can have, as the Worker puts them in `problem.code`. */
 export type ProblemCode = ImageProblemCode
 
-export interface Prediction {
-  readonly label: string
-  /** Probability in [0, 1]. */
-  readonly score: number
-}
+/**
+ * Where the model looked for its label (`?explain=1`): what the page lays over the photo. The contract's,
+ * less the `grid` the page does not draw (the on-device model makes none).
+ */
+export type Explanation = Omit<ContractExplanation, 'grid'>
 
-/** Where the model looked for its label (`?explain=1`): a heatmap to lay over the part of the photo it saw. */
-export interface Explanation {
-  /** `grad-cam` or `cam`, as the model card says. */
-  readonly method: string
-  /** The class explained: the answer's label. */
-  readonly label: string
-  /** `data:image/png;base64,…`: the heatmap, coloured, more opaque where it counted more. */
-  readonly png: string
-  /** The part of the (upright) photo the heatmap covers, in its pixels. */
-  readonly region: { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
-}
-
-/** `200` body of `POST /v1/classify`. */
-export interface Classification {
-  readonly label: string
-  /** Probability of `label`, in [0, 1]. */
-  readonly confidence: number
-  readonly predictions: readonly Prediction[]
-  readonly model: { readonly version: string }
-  /** Present when asked for (`explain: true`) and the model can explain itself. */
+/**
+ * An answer as the page shows it: the contract's `Classification` (the Worker's answers are validated
+ * against its schema), less what only the Worker knows (`cached`, `timing`, the model's `id`), so the
+ * on-device model's answers are the same type. A field renamed in the contract fails this Pick at
+ * typecheck (src/contract-drift.test.ts runs it against a renamed copy).
+ */
+export type Classification = Pick<ContractClassification, 'label' | 'confidence' | 'predictions'> & {
+  readonly model: Pick<ContractClassification['model'], 'version'>
   readonly explain?: Explanation
 }
 
-/** Body of `GET /v1/model`: the parts this page uses; other fields are ignored. */
-export interface ModelCard {
-  readonly labels: readonly string[]
-  readonly version: string
-  /** e.g. `whisker-cat-dog`. */
-  readonly name?: string
-  /** ISO 8601 date-time of training. */
-  readonly createdAt?: string
-  /** The pretrained backbone, e.g. `mobilenet_v2_0.35`. */
-  readonly backbone?: string
-  readonly metrics?: {
-    /** Share of validation photos labelled right, in [0, 1]. */
-    readonly valAccuracy?: number
-    /** How many validation photos that was measured on. */
-    readonly valCount?: number
-  }
-  /** What new photos should get, measured on photos no choice of the training saw (cards since 2026-12). */
-  readonly estimate?: {
-    readonly method: string
-    readonly folds?: number
-    readonly count: number
-    readonly accuracy: number
-    readonly accuracyInterval: readonly [number, number]
-  }
-}
-
-/**
- * The page's shapes are checked against the Worker's contract at compile time only (`import type`: the
- * schemas and zod stay out of the page's first download). Every answer the contract allows must be one the
- * page accepts, so a field renamed or retyped in the contract fails this typecheck
- * (src/contract-drift.test.ts runs it against a renamed copy).
- */
-type Accepts<Page, Contract> = [Contract] extends [Page] ? true : never
-export const READS_THE_CONTRACT: [
-  Accepts<Classification, ContractClassification>,
-  Accepts<ModelCard, ContractModelCard>,
-] = [true, true]
+/** Give up on an answer after this long; the Worker normally answers in well under a second. */
+export const ANSWER_TIMEOUT_MS = 30_000
 
 /** Why a call did not produce a value. */
 export type ApiError =
@@ -127,152 +86,62 @@ export class ShapeError extends Error {
   readonly path: string
   readonly expected: string
   constructor(path: string, expected: string) {
-    super(`${path} should be ${expected}`)
+    super(`${path} ${expected}`)
     this.name = 'ShapeError'
     this.path = path
     this.expected = expected
   }
 }
 
-type JsonObject = Record<string, unknown>
+/** A zod issue's path as code would write it: `predictions[1].score`, `[0].label`; `body` for the root. */
+const pathOf = (path: readonly PropertyKey[]): string =>
+  path.length === 0
+    ? 'body'
+    : path
+        .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+        .join('')
+        .replace(/^\./, '')
 
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-function object(value: unknown, path: string): JsonObject {
-  if (!isObject(value)) throw new ShapeError(path, 'an object')
-  return value
+/** A schema of the contract, as far as checking a body goes (zod/mini's `safeParse`). */
+interface Schema<T> {
+  safeParse(
+    body: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: PropertyKey[]; message: string }[] } }
 }
 
-function text(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ShapeError(path, 'a non-empty string')
-  return value
+/** `body` checked against `schema`, the contract's, as the Worker's answers are built from it. */
+function parseWith<T>(schema: Schema<T>, body: unknown): T {
+  const result = schema.safeParse(body)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  throw new ShapeError(pathOf(issue?.path ?? []), issue?.message ?? 'is invalid')
 }
 
-function probability(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new ShapeError(path, 'a number from 0 to 1')
-  }
-  return value
-}
-
-function list(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ShapeError(path, 'a non-empty array')
-  return value
-}
+/** Validates a `POST /v1/classify` success body against the contract. Throws {@link ShapeError}. */
+export const parseClassification = (body: unknown): ContractClassification =>
+  parseWith(ClassificationSchema, body)
 
 /** Validates the answer to a multipart batch: one classification per image, in field order. */
-export function parseClassificationBatch(body: unknown, count: number): Classification[] {
-  if (!Array.isArray(body)) throw new ShapeError('body', 'an array')
-  if (body.length !== count) throw new ShapeError('body', `${count} classifications, one per image`)
-  return body.map((item, i) => {
-    try {
-      return parseClassification(item)
-    } catch (error) {
-      if (error instanceof ShapeError) {
-        throw new ShapeError(error.path === 'body' ? `[${i}]` : `[${i}].${error.path}`, error.expected)
-      }
-      throw error
-    }
-  })
+export function parseClassificationBatch(body: unknown, count: number): ContractClassification[] {
+  const batch = parseWith(ClassificationBatchSchema, body)
+  if (batch.length !== count)
+    throw new ShapeError('body', `should hold ${count} classifications, one per image`)
+  return batch
 }
 
-/** Validates a `POST /v1/classify` success body and keeps only the known fields. Throws {@link ShapeError}. */
-export function parseClassification(body: unknown): Classification {
-  const root = object(body, 'body')
-  const predictions = list(root.predictions, 'predictions').map((item, i) => {
-    const prediction = object(item, `predictions[${i}]`)
-    return {
-      label: text(prediction.label, `predictions[${i}].label`),
-      score: probability(prediction.score, `predictions[${i}].score`),
-    }
-  })
-  const classification = {
-    label: text(root.label, 'label'),
-    confidence: probability(root.confidence, 'confidence'),
-    predictions,
-    model: { version: text(object(root.model, 'model').version, 'model.version') },
-  }
-  const explain = parseExplanation(root.explain)
-  return explain === undefined ? classification : { ...classification, explain }
-}
+/** Validates a `GET /v1/model` body (also the `card.json` served for on-device use) against the contract. */
+export const parseModelCard = (body: unknown): ModelCard => parseWith(ModelCardSchema, body)
 
-const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0
-
-/**
- * The optional `explain` member: kept only when it is whole and its picture is a PNG data URL (the page
- * puts it in an `img`), else dropped: a heatmap is a bonus, never a reason to fail the answer.
- */
-export function parseExplanation(value: unknown): Explanation | undefined {
-  if (!isObject(value) || !isObject(value.region)) return undefined
-  const { method, label, png, region } = value
-  if (typeof method !== 'string' || typeof label !== 'string' || label.trim() === '') return undefined
-  if (typeof png !== 'string' || !/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/.test(png)) return undefined
-  const { x, y, width, height } = region
-  if (!isCount(x) || !isCount(y) || !isCount(width) || !isCount(height) || width === 0 || height === 0)
-    return undefined
-  return { method, label, png, region: { x, y, width, height } }
-}
-
-const optionalText = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== '' ? value : undefined
-
-/**
- * Validates a `GET /v1/model` body (also the `card.json` served for on-device use). `labels` and `version`
- * are required; the optional fields are dropped when missing or malformed instead of failing the card.
- */
-export function parseModelCard(body: unknown): ModelCard {
-  const root = object(body, 'body')
-  const labels = list(root.labels, 'labels').map((label, i) => text(label, `labels[${i}]`))
-  const card: {
-    labels: string[]
-    version: string
-    name?: string
-    createdAt?: string
-    backbone?: string
-    metrics?: { valAccuracy?: number; valCount?: number }
-    estimate?: ModelCard['estimate']
-  } = { labels, version: text(root.version, 'version') }
-  const name = optionalText(root.name)
-  if (name !== undefined) card.name = name
-  const createdAt = optionalText(root.createdAt)
-  if (createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))) card.createdAt = createdAt
-  const backbone = isObject(root.architecture) ? optionalText(root.architecture.backbone) : undefined
-  if (backbone !== undefined) card.backbone = backbone
-  const metrics: { valAccuracy?: number; valCount?: number } = {}
-  const accuracy = isObject(root.metrics) ? root.metrics.valAccuracy : undefined
-  if (typeof accuracy === 'number' && Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 1) {
-    metrics.valAccuracy = accuracy
-  }
-  const count = isObject(root.metrics) ? root.metrics.valCount : undefined
-  if (typeof count === 'number' && Number.isInteger(count) && count > 0) metrics.valCount = count
-  if (Object.keys(metrics).length > 0) card.metrics = metrics
-  const estimate = parseEstimate(root.estimate)
-  if (estimate !== undefined) card.estimate = estimate
-  return card
-}
-
-/** The card's estimate, or undefined when absent or malformed (the page then falls back to `metrics`). */
-function parseEstimate(value: unknown): ModelCard['estimate'] {
-  if (!isObject(value)) return undefined
-  const share = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1
-  const { method, folds, count, accuracy, accuracyInterval: interval } = value
-  if (typeof method !== 'string' || !share(accuracy)) return undefined
-  if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) return undefined
-  if (!Array.isArray(interval) || interval.length !== 2 || !interval.every(share)) return undefined
-  return {
-    method,
-    ...(typeof folds === 'number' && Number.isInteger(folds) ? { folds } : {}),
-    count,
-    accuracy: accuracy as number,
-    accuracyInterval: [interval[0] as number, interval[1] as number],
-  }
-}
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * Reads an error response body (RFC 9457 problem details, ideally). Never throws: fields that are missing or
- * not strings are left out, and the HTTP status always wins over a `status` member in the body.
+ * not strings are left out, and the HTTP status always wins over a `status` member in the body. Leniently,
+ * not with the contract's ProblemSchema: an error can come from the platform in front of the Worker (a
+ * Cloudflare error page, a proxy's), and whatever it says is still worth showing.
  */
 export function parseProblem(body: unknown, status: number): ApiError & { kind: 'problem' } {
   const problem: {

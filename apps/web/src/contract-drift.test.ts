@@ -44,7 +44,7 @@ function typecheckAgainst(edit: (schemas: string) => string): { status: number |
 describe('the page compiles against the Worker’s contract', () => {
   it('fails its typecheck where it reads a field the contract renamed (Classification.confidence)', () => {
     const renamed = typecheckAgainst((schemas) => {
-      const field = "    confidence: z.number().min(0).max(1).openapi({ description: 'Its probability.'"
+      const field = "    confidence: doc(probability(), { description: 'Its probability.'"
       expect(schemas).toContain(field) // the rename below must really happen
       return schemas.replace(field, field.replace('confidence:', 'certainty:'))
     })

@@ -1,5 +1,6 @@
+import { MODEL_CARD_EXAMPLE, type ModelCard } from '@whisker/api-contract'
 import { describe, expect, it } from 'vitest'
-import type { Classification } from './api.ts'
+import type { Classification, Explanation } from './api.ts'
 import {
   describeClassification,
   describeExplanation,
@@ -181,17 +182,12 @@ describe('describeUpload', () => {
 })
 
 describe('describeModelCard', () => {
+  const { estimate: _, ...measured }: ModelCard = structuredClone(MODEL_CARD_EXAMPLE)
+  const card: ModelCard = { ...measured, metrics: { ...measured.metrics, valAccuracy: 0.974, valCount: 600 } }
+
   it('shows version, classes, validation accuracy, backbone and training date', () => {
-    const rows = describeModelCard({
-      labels: ['cat', 'dog'],
-      version: 'abcdef0123456789',
-      name: 'whisker-cat-dog',
-      createdAt: '2026-11-25T23:50:13.332Z',
-      backbone: 'mobilenet_v2_0.35',
-      metrics: { valAccuracy: 0.974, valCount: 600 },
-    })
-    expect(rows).toEqual([
-      { term: 'Version', value: 'abcdef012345…', title: 'abcdef0123456789' },
+    expect(describeModelCard(card)).toEqual([
+      { term: 'Version', value: '293288714127…', title: '293288714127807f' },
       { term: 'Classes (2)', value: 'Cat and Dog' },
       { term: 'Validation accuracy', value: '97% of 600 validation photos' },
       { term: 'Built on', value: 'mobilenet_v2_0.35' },
@@ -200,11 +196,8 @@ describe('describeModelCard', () => {
   })
 
   it('shows the estimate, its interval and how it was made, in place of the validation accuracy', () => {
-    const card = { labels: ['cat', 'dog'], version: 'v', metrics: { valAccuracy: 0.9863, valCount: 3000 } }
-    const estimate = { accuracy: 0.9863, accuracyInterval: [0.9815, 0.9899] as const, count: 3000 }
-    expect(
-      describeModelCard({ ...card, estimate: { ...estimate, method: 'cross-validation', folds: 5 } })[2],
-    ).toEqual({
+    const estimate = structuredClone(MODEL_CARD_EXAMPLE).estimate
+    expect(describeModelCard({ ...card, estimate })[2]).toEqual({
       term: 'Expected accuracy on new photos',
       value: '98.6% (95 % interval 98.2%–99.0%), from 5-fold cross-validation on 3,000 photos',
     })
@@ -214,17 +207,14 @@ describe('describeModelCard', () => {
   })
 
   it('says when the accuracy was not measured, and leaves out what the card does not have', () => {
-    expect(describeModelCard({ labels: ['cat', 'dog', 'red_fox'], version: 'v3' })).toEqual([
+    const unmeasured = { ...card, metrics: { ...card.metrics, valCount: 0 } }
+    const seedCnn = { ...unmeasured, architecture: { kind: 'seed-cnn' as const, head: 'dense(softmax)' } }
+    expect(describeModelCard({ ...seedCnn, labels: ['cat', 'dog', 'red_fox'], version: 'v3' })).toEqual([
       { term: 'Version', value: 'v3', title: 'v3' },
       { term: 'Classes (3)', value: 'Cat, Dog, and Red fox' },
       { term: 'Validation accuracy', value: 'Not measured' },
+      { term: 'Trained', value: '25 Nov 2026' },
     ])
-    expect(describeModelCard({ labels: ['a', 'b'], version: 'v', metrics: { valAccuracy: 0.5 } })[2]).toEqual(
-      {
-        term: 'Validation accuracy',
-        value: '50%',
-      },
-    )
   })
 })
 
@@ -251,7 +241,7 @@ describe('summarizeBatch', () => {
 })
 
 describe('describeExplanation', () => {
-  const explain = {
+  const explain: Explanation = {
     method: 'grad-cam',
     label: 'golden_retriever',
     png: 'data:image/png;base64,AAAA',

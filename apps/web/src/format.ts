@@ -216,20 +216,18 @@ export function describeModelCard(card: ModelCard): CardRow[] {
       value: `${tenths(estimate.accuracy)} (95 % interval ${tenths(low)}–${tenths(high)}), from ${how}`,
     })
   } else {
-    const accuracy = card.metrics?.valAccuracy
-    const count = card.metrics?.valCount
+    const { valAccuracy, valCount } = card.metrics
     rows.push({
       term: 'Validation accuracy',
       value:
-        accuracy === undefined
+        valCount === 0
           ? 'Not measured'
-          : count === undefined
-            ? formatPercent(accuracy)
-            : `${formatPercent(accuracy)} of ${count.toLocaleString('en-US')} validation photos`,
+          : `${formatPercent(valAccuracy)} of ${valCount.toLocaleString('en-US')} validation photos`,
     })
   }
-  if (card.backbone !== undefined) rows.push({ term: 'Built on', value: card.backbone })
-  const trained = card.createdAt === undefined ? undefined : formatDate(card.createdAt)
+  const { backbone } = card.architecture
+  if (backbone !== undefined) rows.push({ term: 'Built on', value: backbone })
+  const trained = formatDate(card.createdAt)
   if (trained !== undefined) rows.push({ term: 'Trained', value: trained })
   return rows
 }

@@ -1,5 +1,6 @@
 import './styles.css'
 import {
+  ANSWER_TIMEOUT_MS,
   type ApiError,
   type Classification,
   classify,
@@ -33,7 +34,7 @@ import {
 } from './history.ts'
 import { LiveCamera } from './live.ts'
 import { leftOutMessage, messageFor, PROBLEM_MESSAGES } from './messages.ts'
-import { registerServiceWorker, whenControlled } from './offline.ts'
+import { CONTROL_WAIT_MS, registerServiceWorker, whenControlled } from './offline.ts'
 import type { DeviceClassifier } from './on-device.ts'
 import { loadOnDevicePreference, saveOnDevicePreference } from './settings.ts'
 import {
@@ -49,11 +50,7 @@ import {
   showResults,
 } from './view.ts'
 
-/** Give up on an answer after this long; the Worker normally answers in well under a second. */
-const TIMEOUT_MS = 30_000
 const OFF_TEXT = "Off: photos are sent to Whisker's server."
-/** How long turning the switch on waits for the service worker, so the model it fetches is kept offline. */
-const CONTROL_WAIT_MS = 5_000
 
 const ui = findUi(document)
 registerServiceWorker()
@@ -169,14 +166,14 @@ type Finished = { ok: true; entry: RecentEntry; summary: string } | { ok: false;
 /** Room left in a request for multipart headers. */
 const BATCH_BYTES = MAX_UPLOAD_BYTES - 64 * 1024
 
-/** A request that gives up after {@link TIMEOUT_MS} or when `signal` (a newer batch) aborts it. */
+/** A request that gives up after {@link ANSWER_TIMEOUT_MS} or when `signal` (a newer batch) aborts it. */
 function withTimeout<T>(signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController()
   const cancel = () => controller.abort(signal.reason)
   signal.addEventListener('abort', cancel, { once: true })
   const timer = setTimeout(
     () => controller.abort(new DOMException('No answer in time', 'TimeoutError')),
-    TIMEOUT_MS,
+    ANSWER_TIMEOUT_MS,
   )
   return call(controller.signal).finally(() => {
     clearTimeout(timer)

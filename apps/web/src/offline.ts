@@ -7,6 +7,9 @@
 /** The worker's URL: vite-plugin-pwa's default file name at the site root, so its scope is the whole page. */
 const SW_URL = '/sw.js'
 
+/** How long turning the switch on waits for the service worker, so the model it fetches is kept offline. */
+export const CONTROL_WAIT_MS = 5_000
+
 export function registerServiceWorker(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
   reloadOnUpdate(navigator.serviceWorker)

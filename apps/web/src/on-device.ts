@@ -44,7 +44,7 @@ import {
   type RgbImage,
 } from '@whisker/preprocess'
 import { createWasmDecoder } from '@whisker/preprocess/workers'
-import { type Classification, type Explanation, type ModelCard, type Outcome, parseModelCard } from './api.ts'
+import type { Classification, Explanation, ModelCard, Outcome } from './api.ts'
 import { cspAllowsWasm } from './csp.ts'
 import { deviceProblem } from './device-errors.ts'
 
@@ -206,7 +206,7 @@ export async function loadDeviceClassifier(revision: string, base = '/model/'): 
   const frameCanvas = document.createElement('canvas')
 
   return {
-    card: parseModelCard(cardJson),
+    card: classifier.card,
     backend: engine.backend,
     decoder: engine.decoder,
     modelBytes: weights.byteLength + JSON.stringify(modelJson).length,

@@ -19,20 +19,20 @@ afterEach(() => {
 describe('modelRevision', () => {
   const model = { 'card.json': '{"version":"a"}', 'model.json': '{}', 'weights.bin': 'weights' }
 
-  it('is 16 hex digits, the same for the same files', () => {
-    const revision = modelRevision(modelFolder(model))
+  it('is 16 hex digits, the same for the same files', async () => {
+    const revision = await modelRevision(modelFolder(model))
     expect(revision).toMatch(/^[0-9a-f]{16}$/)
-    expect(modelRevision(modelFolder(model))).toBe(revision)
+    expect(await modelRevision(modelFolder(model))).toBe(revision)
   })
 
-  it('changes when any one file changes, so a new model is fetched at a new URL', () => {
-    const revision = modelRevision(modelFolder(model))
+  it('changes when any one file changes, so a new model is fetched at a new URL', async () => {
+    const revision = await modelRevision(modelFolder(model))
     for (const file of MODEL_FILES) {
-      expect(modelRevision(modelFolder({ ...model, [file]: `${model[file]} ` }))).not.toBe(revision)
+      expect(await modelRevision(modelFolder({ ...model, [file]: `${model[file]} ` }))).not.toBe(revision)
     }
   })
 
-  it('is undefined without all three files', () => {
-    expect(modelRevision(modelFolder({ 'card.json': '{}', 'model.json': '{}' }))).toBeUndefined()
+  it('is undefined without all three files', async () => {
+    expect(await modelRevision(modelFolder({ 'card.json': '{}', 'model.json': '{}' }))).toBeUndefined()
   })
 })

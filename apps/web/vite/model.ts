@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { concatBytes, sha256Hex } from '@whisker/preprocess'
 import type { Plugin } from 'vite'
 
 /** The files of a Whisker model folder, served at /model/ for the "on this device" switch. */
@@ -18,13 +19,13 @@ export const modelDir = resolve(
 /**
  * The model folder's content hash (16 hex digits of SHA-256 over the three files, in order), or undefined
  * without a complete folder. The page fetches `/model/<file>?v=<revision>`, so a new model is a new URL:
- * the service worker's cache-first copy of the old one is never served for it (vite/pwa.ts).
+ * the service worker's cache-first copy of the old one is never served for it (vite/pwa.ts). By
+ * @whisker/preprocess's sha256Hex, the one content hash that also names photos and model versions.
  */
-export function modelRevision(dir: string): string | undefined {
+export async function modelRevision(dir: string): Promise<string | undefined> {
   if (!MODEL_FILES.every((file) => existsSync(resolve(dir, file)))) return undefined
-  const hash = createHash('sha256')
-  for (const file of MODEL_FILES) hash.update(readFileSync(resolve(dir, file)))
-  return hash.digest('hex').slice(0, 16)
+  const files = await Promise.all(MODEL_FILES.map((file) => readFile(resolve(dir, file))))
+  return (await sha256Hex(concatBytes(files))).slice(0, 16)
 }
 
 /**
@@ -33,10 +34,14 @@ export function modelRevision(dir: string): string | undefined {
  * `__WHISKER_MODEL_REVISION__`; without a model folder it is `null`, the switch is disabled and Vite warns.
  */
 export function onDeviceModel(dir: string): Plugin {
-  const revision = modelRevision(dir)
+  // Set by `config`, which Vite runs (and awaits) before any other hook below.
+  let revision: string | undefined
   return {
     name: 'whisker-on-device-model',
-    config: () => ({ define: { __WHISKER_MODEL_REVISION__: JSON.stringify(revision ?? null) } }),
+    async config() {
+      revision = await modelRevision(dir)
+      return { define: { __WHISKER_MODEL_REVISION__: JSON.stringify(revision ?? null) } }
+    },
     buildStart() {
       if (revision === undefined) {
         this.warn(`no model in ${dir}: the "On this device" switch is disabled in this build`)

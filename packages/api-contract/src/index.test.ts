@@ -7,6 +7,8 @@ import {
   IMAGE_PROBLEMS,
   isImageProblemCode,
   MAX_IMAGES_PER_REQUEST,
+  MODEL_CARD_EXAMPLE,
+  ModelCardSchema,
   mebibytes,
   megapixels,
   PROBLEM_CODES,
@@ -42,6 +44,11 @@ describe('@whisker/api-contract', () => {
     expect(ClassificationSchema.safeParse({ ...answer, predictions: [] }).success).toBe(false)
     const { cached: _, ...uncached } = answer
     expect(ClassificationSchema.safeParse(uncached).success).toBe(false)
+  })
+
+  it('accepts the card it gives as the document’s example, and refuses it without its labels', () => {
+    expect(ModelCardSchema.parse(MODEL_CARD_EXAMPLE)).toEqual(MODEL_CARD_EXAMPLE)
+    expect(ModelCardSchema.safeParse({ ...MODEL_CARD_EXAMPLE, labels: ['cat'] }).success).toBe(false)
   })
 
   it('allows only a base64 PNG data URL as the heatmap, so a page can show it as it is', () => {

@@ -26,7 +26,7 @@ describe('the entry points', () => {
       '@tensorflow/tfjs-converter',
       '@tensorflow/tfjs-core',
       '@whisker/preprocess',
-      'zod',
+      'zod/mini',
     ])
     expect([...graph.keys()].filter((f) => /architectures|export|model-dir|training/.test(f))).toEqual([])
   })

@@ -1,5 +1,5 @@
-import { seededRandom } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from './random.ts'
 import { modelInputWindow, resample, toModelInput } from './resize.ts'
 import { pattern } from './test-support/images.ts'
 import type { ResizePolicy, RgbImage } from './types.ts'

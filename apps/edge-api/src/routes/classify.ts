@@ -94,6 +94,6 @@ export function classifyRoutes({ getClassifier }: RouteDeps) {
 
     const model = { id: classifier.card.name, version: classifier.card.version }
     const answers = outcomes.map((outcome) => toClassification(outcome, topK, model, explain))
-    return c.json(batch ? answers : answers[0]!, 200)
+    return c.json((batch ? answers : answers[0]!) satisfies Classification | Classification[], 200)
   })
 }

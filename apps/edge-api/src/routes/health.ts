@@ -1,3 +1,4 @@
+import type { Health } from '@whisker/api-contract'
 import { healthRoute } from '../contract.ts'
 import { newRouter, type RouteDeps } from '../router.ts'
 
@@ -5,6 +6,6 @@ import { newRouter, type RouteDeps } from '../router.ts'
 export function healthRoutes({ getClassifier, backend }: RouteDeps) {
   return newRouter().openapi(healthRoute, async (c) => {
     const [{ card }, name] = await Promise.all([getClassifier(), backend()])
-    return c.json({ ok: true as const, model: card.version, backend: name }, 200)
+    return c.json({ ok: true, model: card.version, backend: name } satisfies Health, 200)
   })
 }

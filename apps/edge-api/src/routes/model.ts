@@ -1,3 +1,4 @@
+import type { ModelCard } from '@whisker/api-contract'
 import { etag } from 'hono/etag'
 import { modelRoute } from '../contract.ts'
 import { newRouter, type RouteDeps } from '../router.ts'
@@ -8,6 +9,6 @@ export function modelRoutes({ getClassifier }: RouteDeps) {
     const { card } = await getClassifier()
     // Clients may keep it, but must ask again (cheaply, with the ETag) before trusting it.
     c.header('Cache-Control', 'no-cache')
-    return c.json(card, 200)
+    return c.json(card satisfies ModelCard, 200)
   })
 }

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { etag } from 'hono/etag'
 import type { AppEnv } from '../env.ts'
-import { documentOf, type OpenApiDocument, registerSecuritySchemes } from '../openapi-document.ts'
+import { documentOf, type OpenApiDocument, registerComponents } from '../openapi-document.ts'
 
 /**
  * `GET /openapi.json`: an OpenAPI 3.1 document generated from the routes the app mounts, for client
@@ -9,7 +9,7 @@ import { documentOf, type OpenApiDocument, registerSecuritySchemes } from '../op
  * request and kept: the routes cannot change while the isolate lives.
  */
 export function serveOpenApi(app: OpenAPIHono<AppEnv>): void {
-  registerSecuritySchemes(app.openAPIRegistry)
+  registerComponents(app.openAPIRegistry)
   let document: OpenApiDocument | undefined
   app.get('/openapi.json', etag(), (c) => {
     document ??= documentOf(app)

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { seededRandom } from '../core/random.ts'
+import { seededRandom } from '@whisker/preprocess'
 import { type AffineParams, toProjective } from './affine.ts'
 import type { AugmentSpec } from './presets.ts'
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import '@tensorflow/tfjs-backend-cpu'
+import { seededRandom } from '@whisker/preprocess'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { seededRandom } from '../core/random.ts'
 import { neverStop, StopRequested, type StopSignal } from '../run/interrupt.ts'
 import { type FitOptions, fitHead, type HeadCheckpoint, type HeadData } from './fit-head.ts'
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { buildHead, type HeadOptions, setDropoutStep } from '@whisker/model-core/training'
-import { seededRandom, shuffledIndices } from '../core/random.ts'
+import { seededRandom } from '@whisker/preprocess'
+import { shuffledIndices } from '../core/random.ts'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 

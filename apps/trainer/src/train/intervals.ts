@@ -1,4 +1,4 @@
-import { seededRandom } from '../core/random.ts'
+import { seededRandom } from '@whisker/preprocess'
 
 /** A two-sided interval at `confidence` (0.95 = 95 %). */
 export interface Interval {

@@ -9,8 +9,8 @@ export async function useWasmBackend(): Promise<void> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise')
 }
 
-/** The tests' seeded generator lives with the other fixtures; re-exported beside `uniform`, which draws from it. */
-export { seededRandom } from '@whisker/fixtures'
+/** The one seeded generator (@whisker/preprocess's, the trainer's too); re-exported beside `uniform`, which draws from it. */
+export { seededRandom } from '@whisker/preprocess'
 
 /** `n` values drawn uniformly from [lo, hi). */
 export function uniform(random: () => number, n: number, lo: number, hi: number): Float32Array {

@@ -1,7 +1,7 @@
-import { seededRandom } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
 import { PreprocessError } from '../errors.ts'
 import { applyOrientation, type Orientation } from '../orient.ts'
+import { seededRandom } from '../random.ts'
 import { rejection } from '../test-support/catch.ts'
 import {
   formatMatrix,
