@@ -138,7 +138,10 @@ describe('graph backbones refused, with typed errors', () => {
 
   it.each([
     [{ featureLayer: 'images/scale' }, /node "images\/scale" does not depend on the image input/],
-    [{ featureLayer: CUT.node, featureDim: 96 }, /outputs \[1,14,14,192\].*not a feature map of 96 channels/],
+    [
+      { featureLayer: CUT.node, featureDim: 96 },
+      /outputs \[2,14,14,192\] for a batch of 2 images, not a feature map of 96 channels/,
+    ],
     [{ featureLayer: CUT.node, inputSize: 160 }, /takes 224×224 inputs, not 160×160 \(inputSize\)/],
   ])(
     'refuses a spec that does not fit its graph (%#) as INVALID_BACKBONE_SPEC',
@@ -171,6 +174,33 @@ describe('graph backbones refused, with typed errors', () => {
     expect(error).toBeInstanceOf(UnsupportedGraphError)
     expect(error).toMatchObject({ code: 'UNSUPPORTED_GRAPH' })
     expect(error.message).toMatch(message)
+  })
+
+  it('refuses a graph that fixes its batch size (UNSUPPORTED_GRAPH): photos are embedded in batches', async () => {
+    // The first image of the batch, alone: what a graph with a hard-coded batch of 1 computes.
+    const edit = (json: { modelTopology: { node: object[] } }) => {
+      const int = (i: number) => ({ i: String(i) })
+      json.modelTopology.node.push(
+        {
+          name: 'rows',
+          op: 'Unpack',
+          input: [CUT.node],
+          attr: { num: int(2), axis: int(0), T: { type: 'DT_FLOAT' } },
+        },
+        {
+          name: 'first',
+          op: 'Pack',
+          input: ['rows'],
+          attr: { N: int(1), axis: int(0), T: { type: 'DT_FLOAT' } },
+        },
+      )
+    }
+    const spec = cutSpec({ featureLayer: 'first' })
+    const error = await rejection(
+      loadAnyBackbone({ backbone: await writeGraphBackbone(folder(), { spec, edit }) }),
+    )
+    expect(error).toBeInstanceOf(UnsupportedGraphError)
+    expect(error.message).toMatch(/outputs 1 rows for a batch of 2 images: the graph fixes its batch size/)
   })
 
   it('refuses to hand out layers it does not have (GRAPH_BACKBONE_NOT_TRAINABLE)', async () => {

@@ -66,6 +66,8 @@ export class UnsupportedGraphError extends Error {
 }
 
 const PREFIX = 'backbone/'
+/** Images the loaded graph is tried on (see featureMapShape). */
+const PROBE_BATCH = 2
 /** Nearest node names a FEATURE_NODE_NOT_FOUND message offers. */
 const NEAREST = 5
 
@@ -177,7 +179,13 @@ export async function loadGraphBackbone(
   if (shape.length !== 4 || shape[3] !== spec.featureDim) {
     throw new InvalidBackboneSpecError(
       where,
-      `node "${spec.featureLayer}" outputs ${JSON.stringify(shape)} for one image, not a feature map of ${spec.featureDim} channels (featureDim)`,
+      `node "${spec.featureLayer}" outputs ${JSON.stringify(shape)} for a batch of ${PROBE_BATCH} images, not a feature map of ${spec.featureDim} channels (featureDim)`,
+    )
+  }
+  if (shape[0] !== PROBE_BATCH) {
+    throw new UnsupportedGraphError(
+      from,
+      `node "${spec.featureLayer}" outputs ${shape[0]} rows for a batch of ${PROBE_BATCH} images: the graph fixes its batch size, and Whisker embeds photos in batches`,
     )
   }
   return { kind: 'graph', spec, from, ...partial, featureShape: [null, shape[1]!, shape[2]!, shape[3]!] }
@@ -255,7 +263,10 @@ function checkInput(placeholder: GraphNode, spec: BackboneSpec, from: string, wh
   }
 }
 
-/** Runs the cut graph once on a blank image: the feature node's shape, or what tfjs says it cannot run. */
+/**
+ * Runs the cut graph once on PROBE_BATCH blank images: the feature node's shape, or what tfjs says it
+ * cannot run. Two images, not one, so a graph that hard-codes a batch of 1 (a Reshape to [1, …]) shows.
+ */
 async function featureMapShape(
   backbone: Pick<GraphBackbone, 'graph' | 'input' | 'featureNode'>,
   spec: BackboneSpec,
@@ -276,7 +287,8 @@ async function featureMapShape(
     )
     try {
       return tf.tidy(
-        () => (model.execute({ pixels: tf.zeros([1, size, size, 3]) }, 'features') as tf.Tensor).shape,
+        () =>
+          (model.execute({ pixels: tf.zeros([PROBE_BATCH, size, size, 3]) }, 'features') as tf.Tensor).shape,
       )
     } finally {
       model.dispose()
