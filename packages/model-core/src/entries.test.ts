@@ -93,6 +93,12 @@ describe('the entry points', () => {
         'isBackboneName',
         'isQuantizable',
         'loadBackbone',
+        'loadAnyBackbone',
+        'requireLayers',
+        'transferGraph',
+        'FeatureNodeNotFoundError',
+        'UnsupportedGraphError',
+        'GraphBackboneNotTrainableError',
         'readGraph',
         'readModelDir',
         'SEED_CNN_INPUT',
@@ -105,6 +111,15 @@ describe('the entry points', () => {
         'writeModelDir',
       ].sort(),
     )
+  })
+
+  it('name every export of both entries in the README', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
+    const exported = [
+      ...Object.keys(await import('./index.ts')),
+      ...Object.keys(await import('./training.ts')),
+    ]
+    expect(exported.filter((name) => !new RegExp(`\\b${name}\\b`).test(readme))).toEqual([])
   })
 
   it('state the quantization kinds the card accepts, as the README lists them', async () => {

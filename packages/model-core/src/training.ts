@@ -22,13 +22,23 @@ export {
   splitBackbone,
 } from './architectures/fine-tune.ts'
 export {
+  FeatureNodeNotFoundError,
+  type GraphBackbone,
+  UnsupportedGraphError,
+} from './architectures/graph-backbone.ts'
+export {
+  type AnyBackbone,
   BackboneNotFoundError,
   type BackboneSource,
   defaultCacheDir,
+  GraphBackboneNotTrainableError,
   type LoadedBackbone,
+  loadAnyBackbone,
   loadBackbone,
+  requireLayers,
 } from './architectures/load-backbone.ts'
 export { buildSeedCnn, SEED_CNN_INPUT, type SeedCnnOptions, TimeDecaySgd } from './architectures/seed-cnn.ts'
+export { transferGraph } from './architectures/served-graph.ts'
 export {
   assembleTransferModel,
   buildHead,

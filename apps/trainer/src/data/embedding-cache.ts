@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { writeAtomically } from '@whisker/model-core/training'
+import { BACKBONE_SPEC_FILE, writeAtomically } from '@whisker/model-core/training'
 import { concatBytes, type ResizePolicy, sha256Hex } from '@whisker/preprocess'
 
 /**
@@ -65,7 +66,7 @@ export function defaultEmbeddingCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'whisker', 'embeddings')
 }
 
-/** SHA-256 over a layers model's model.json and its weight shards in manifest order. */
+/** SHA-256 over a backbone's model.json, its weight shards in manifest order, and its spec file if any. */
 export async function backboneFingerprint(folder: string): Promise<string> {
   const json = await readFile(join(folder, 'model.json'))
   const manifest = JSON.parse(json.toString('utf8')) as { weightsManifest: { paths: string[] }[] }
@@ -73,6 +74,9 @@ export async function backboneFingerprint(folder: string): Promise<string> {
   for (const path of manifest.weightsManifest.flatMap((group) => group.paths)) {
     shards.push(await readFile(join(folder, path)))
   }
+  // A user's spec file chooses the feature layer: another layer is another embedding.
+  const spec = join(folder, BACKBONE_SPEC_FILE)
+  if (existsSync(spec)) shards.push(await readFile(spec))
   return sha256Hex(concatBytes(shards))
 }
 

@@ -3,7 +3,7 @@
  * exported graph. It answers `embed` requests from `createParallelEmbedder` with the rows it computed.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createEmbedder, loadBackbone } from '@whisker/model-core/training'
+import { createEmbedder, loadAnyBackbone } from '@whisker/model-core/training'
 import { selectBackend } from '../core/backend.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
 
@@ -13,9 +13,9 @@ const setup = workerData as EmbedWorkerData
 
 try {
   await selectBackend(setup.backend)
-  const backbone = await loadBackbone(setup.source)
+  const backbone = await loadAnyBackbone(setup.source)
   const embedder = await createEmbedder(backbone)
-  backbone.model.dispose()
+  if (backbone.kind === 'layers') backbone.model.dispose()
   port.postMessage({ kind: 'ready', dim: embedder.dim } satisfies WorkerReply)
   port.on('message', async (request: EmbedRequest | 'close') => {
     if (request === 'close') {

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import {
+  type AnyBackbone,
   type BackboneSource,
   createEmbedder,
   type Embedder,
-  type LoadedBackbone,
 } from '@whisker/model-core/training'
 import type { Concrete } from '../core/backend.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
@@ -115,7 +115,7 @@ function request(lane: Lane, message: EmbedRequest): Promise<Float32Array> {
  * embedder on native tfjs (already multi-threaded) or when one worker is asked for.
  */
 export async function embedderFor(
-  backbone: LoadedBackbone,
+  backbone: AnyBackbone,
   options: { backbone: string; modelsDir?: string; workers?: number },
   backend: string,
 ): Promise<{ embedder: Embedder; workers: number }> {

@@ -1,8 +1,7 @@
 import { cp } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type * as tfl from '@tensorflow/tfjs-layers'
 import type { Estimate, ExportFidelity, ModelCard } from '@whisker/model-core'
-import { convertLayersModel, writeModelDir } from '@whisker/model-core/training'
+import { type ConvertedGraph, type ConvertOptions, writeModelDir } from '@whisker/model-core/training'
 import type { ResizePolicy } from '@whisker/preprocess'
 import { type ClassificationMetrics, scoreProbabilities } from '../core/metrics.ts'
 import type { Reporter } from '../core/reporter.ts'
@@ -23,8 +22,8 @@ export const GRAPH = { input: 'pixels', output: 'probabilities' } as const
 export const JUDGING_PHOTOS = 256
 
 export interface TrainedModel {
-  /** The whole float32 network, taking inputs already normalized. */
-  model: tfl.LayersModel
+  /** The whole float32 network as exporter graph nodes (convertLayersModel, or transferGraph for a backbone). */
+  convert: (options: ConvertOptions) => ConvertedGraph
   architecture: ModelCard['architecture']
   policy: ResizePolicy
   normalization: ModelCard['input']['normalization']
@@ -82,7 +81,7 @@ export async function finishTraining(trained: TrainedModel, context: FinishConte
   const labelIndex = (f: LabelledFile) => labels.indexOf(f.label)
   const { temperature } = trained
   reporter.info(`calibration: temperature ${temperature.toFixed(3)} (${trained.calibratedOn})`)
-  const { nodes, tensors } = convertLayersModel(trained.model, {
+  const { nodes, tensors } = trained.convert({
     inputName: GRAPH.input,
     outputName: GRAPH.output,
     normalization: trained.normalization,

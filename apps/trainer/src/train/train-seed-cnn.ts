@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { buildSeedCnn, SEED_CNN_INPUT, TimeDecaySgd } from '@whisker/model-core/training'
+import { buildSeedCnn, convertLayersModel, SEED_CNN_INPUT, TimeDecaySgd } from '@whisker/model-core/training'
 import type { ResizePolicy } from '@whisker/preprocess'
 import { createAugmenter } from '../augment/augmenter.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
@@ -102,7 +102,7 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
 
   return finishTraining(
     {
-      model,
+      convert: (convert) => convertLayersModel(model, convert),
       architecture: { kind: 'seed-cnn', head: 'flatten → dense(64, relu) → dropout → dense(softmax)' },
       policy,
       normalization: SEED_CNN_INPUT.normalization,

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import {
-  assembleTransferModel,
+  type AnyBackbone,
   createTrunkEmbedder,
   type Embedder,
   type LoadedBackbone,
-  loadBackbone,
+  loadAnyBackbone,
+  requireLayers,
   splitBackbone,
+  transferGraph,
 } from '@whisker/model-core/training'
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
@@ -62,8 +64,10 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   const backend = await announceBackend(options.backend, reporter)
   const prepared = await prepareData(options, reporter)
 
-  const backbone = await loadBackbone({ backbone: options.backbone, modelsDir: options.modelsDir })
-  reporter.info(`backbone: ${backbone.spec.name} from ${displayPath(backbone.from)}`)
+  const backbone = await loadAnyBackbone({ backbone: options.backbone, modelsDir: options.modelsDir })
+  reporter.info(`backbone: ${backbone.spec.name} (${backbone.kind} model) from ${displayPath(backbone.from)}`)
+  // Refused before any photo is embedded: a graph backbone has constants, not layers, to train.
+  const tunable = options.fineTune && requireLayers(backbone, 'fine-tuning (--fine-tune)')
   const size = backbone.spec.inputSize
   if (options.imageSize !== undefined && options.imageSize !== size) {
     throw new ImageSizeMismatchError(backbone.spec.name, size, options.imageSize)
@@ -140,8 +144,8 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   let answered = { files: photos as readonly LabelledFile[], probabilities: cv.calibratedOutOfFold }
   let temperature = cv.temperature
   let calibratedOn = `out-of-fold predictions of ${photos.length} photos`
-  if (options.fineTune) {
-    const tuning = await fineTuning(backbone, policy, photos, data, options, options.fineTune, context)
+  if (options.fineTune && tunable) {
+    const tuning = await fineTuning(tunable, policy, photos, data, options, options.fineTune, context)
     // The estimate: the whole recipe run without fold 0, then asked about it. Inside, fold 1 is what the
     // head never trains on and fine-tuning watches: it picks the fine-tuning epoch and the temperature, which
     // the shipped network then reuses. Its head trains for the epochs of folds that never watched 0 or 1.
@@ -183,7 +187,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
 
   return finishTraining(
     {
-      model: assembleTransferModel(backbone, fit.head),
+      convert: (convert) => transferGraph(backbone, fit.head, convert),
       architecture: {
         kind: 'transfer',
         backbone: backbone.spec.name,
@@ -195,7 +199,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
       temperature,
       calibratedOn,
       crossValidated: { estimate, ...answered },
-      featureShape: backbone.model.outputs[0]!.shape,
+      featureShape: backbone.kind === 'layers' ? backbone.model.outputs[0]!.shape : backbone.featureShape,
       memoryKey: `transfer-${embeddingNamespace(backbone.spec.name, policy)}`,
       epochs: cv.epochs,
     },
@@ -326,7 +330,7 @@ function disposeAll(tensors: readonly { dispose(): void }[]): void {
  * served graph ever sees them.
  */
 async function embedTraining(
-  backbone: LoadedBackbone,
+  backbone: AnyBackbone,
   policy: ResizePolicy,
   files: LabelledFile[],
   options: TrainOptions,

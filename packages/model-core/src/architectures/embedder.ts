@@ -1,9 +1,10 @@
-import { loadGraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { exportGraphModel } from '../export/index.ts'
-import type { LoadedBackbone } from './load-backbone.ts'
-import { embeddingModel } from './transfer.ts'
+import { type ConvertedGraph, convertLayersModel } from '../export/convert.ts'
+import { inMemoryGraphModel } from '../export/in-memory.ts'
+import { serializeGraph } from '../export/serialize.ts'
+import type { AnyBackbone } from './load-backbone.ts'
+import { transferGraph } from './served-graph.ts'
 
 export interface Embedder {
   readonly dim: number
@@ -19,29 +20,32 @@ const OUTPUT = 'embedding_out'
 /**
  * Embeds through the same float32 graph the exporter writes (BatchNorm folded, scaling inside), so
  * the head is trained on exactly what the served model computes, and faster than the Layers model.
+ * Either kind of backbone: a graph backbone's nodes run as they will in the served graph.
  */
-export function createEmbedder(backbone: LoadedBackbone): Promise<Embedder> {
-  return graphEmbedder(embeddingModel(backbone), backbone)
-}
-
-/** Runs `layers` (scaled pixels → features) as an exported float32 graph; a row is its output per image. */
-export async function graphEmbedder(layers: tfl.LayersModel, backbone: LoadedBackbone): Promise<Embedder> {
-  const graph = exportGraphModel(layers, {
+export function createEmbedder(backbone: AnyBackbone): Promise<Embedder> {
+  const graph = transferGraph(backbone, undefined, {
     inputName: INPUT,
     outputName: OUTPUT,
     normalization: backbone.spec.normalization,
-    quantization: 'none',
   })
-  const model = await loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: graph.modelJson.modelTopology,
-      weightSpecs: graph.modelJson.weightsManifest[0].weights,
-      weightData: graph.weights,
-    }),
-  )
-  const size = backbone.spec.inputSize
+  return embedderOver(graph, backbone.spec.inputSize, backbone.spec.featureDim)
+}
+
+/** Runs `layers` (scaled pixels → features) as an exported float32 graph; a row is its output per image. */
+export function graphEmbedder(layers: tfl.LayersModel, backbone: AnyBackbone): Promise<Embedder> {
+  const graph = convertLayersModel(layers, {
+    inputName: INPUT,
+    outputName: OUTPUT,
+    normalization: backbone.spec.normalization,
+  })
+  const dim = (layers.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1)
+  return embedderOver(graph, backbone.spec.inputSize, dim)
+}
+
+async function embedderOver(graph: ConvertedGraph, size: number, dim: number): Promise<Embedder> {
+  const model = await inMemoryGraphModel(serializeGraph(graph.nodes, graph.tensors, 'none'))
   return {
-    dim: (layers.outputs[0]!.shape.slice(1) as number[]).reduce((a, b) => a * b, 1),
+    dim,
     inputSize: size,
     async embed(pixels, count) {
       const out = tf.tidy(

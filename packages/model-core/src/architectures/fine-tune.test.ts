@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { MODELS_DIR, samplePhotos } from '@whisker/fixtures'
-import { toModelInput } from '@whisker/preprocess'
-import { decodeImage } from '@whisker/preprocess/node'
+import { MODELS_DIR } from '@whisker/fixtures'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportGraphModel } from '../export/index.ts'
 import { registerWasmTrainingKernels } from '../kernels/index.ts'
+import { photoPixels } from '../test-support/photos.ts'
 import { loadStock, maxAbsDiff, runGraph, runLayers, useWasmBackend } from '../test-support/tf.ts'
 import { createTrunkEmbedder, fineTuneDepths, InvalidFineTuneDepthError, splitBackbone } from './fine-tune.ts'
 import { type LoadedBackbone, loadBackbone } from './load-backbone.ts'
@@ -22,18 +21,8 @@ const SIZE = 224
 const loadMobileNet = () => loadBackbone({ backbone: MOBILENET, modelsDir: MODELS_DIR })
 
 /** Two real photos as raw model inputs (pixels in [0, 255]), 2 × 224 × 224 × 3. */
-async function photoPixels(): Promise<tf.Tensor4D> {
-  const photos = samplePhotos(2)
-  const data = new Float32Array(photos.length * SIZE * SIZE * 3)
-  for (const [i, photo] of photos.entries()) {
-    const input = toModelInput(await decodeImage(photo.bytes), {
-      mode: 'center-crop',
-      size: SIZE,
-      filter: 'bilinear',
-    })
-    data.set(input, i * input.length)
-  }
-  return tf.tensor4d(data, [photos.length, SIZE, SIZE, 3])
+async function twoPhotos(): Promise<tf.Tensor4D> {
+  return tf.tensor4d(await photoPixels(2, SIZE), [2, SIZE, SIZE, 3])
 }
 
 /** Pixels scaled as the backbone expects, the way the exported graph does it. */
@@ -85,7 +74,7 @@ describe('splitBackbone on MobileNetV2 α0.35', () => {
   let expected: Float32Array
   beforeAll(async () => {
     backbone = await loadMobileNet()
-    pixels = await photoPixels()
+    pixels = await twoPhotos()
     x = normalized(backbone, pixels)
     expected = await runLayers(backbone.model, x)
   })
@@ -173,7 +162,7 @@ describe('training the top trains the backbone itself (shared weights)', () => {
   beforeAll(async () => {
     backbone = await loadMobileNet()
     head = buildHead(backbone.spec.featureDim, { hidden: 0, dropout: 0, l2: 0, classes: 2, seed: 1 })
-    pixels = await photoPixels()
+    pixels = await twoPhotos()
     before = {
       top: weightsOf(backbone.model, 'block_16_project'),
       trunk: weightsOf(backbone.model, 'block_15_project'),

@@ -7,6 +7,7 @@ import { join, normalize } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { MODELS_DIR } from '@whisker/fixtures'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { rejection } from '../test-support/rejection.ts'
 import { maxAbsDiff, runLayers, seededRandom, uniform, useWasmBackend } from '../test-support/tf.ts'
 import { BACKBONE_SPEC_FILE, BACKBONES, type BackboneName, InvalidBackboneSpecError } from './backbones.ts'
 import { BackboneNotFoundError, defaultCacheDir, type LoadedBackbone, loadBackbone } from './load-backbone.ts'
@@ -29,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true })
 })
-
-/** The rejection of `promise` (fails the test when it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a rejection, got a resolution')
-}
 
 describe('defaultCacheDir', () => {
   it('is whisker/models under XDG_CACHE_HOME when set, else under ~/.cache', () => {

@@ -14,9 +14,10 @@ import {
   isBackboneName,
   parseBackboneSpec,
 } from './backbones.ts'
+import { type GraphBackbone, isGraphModelFile, loadGraphBackbone } from './graph-backbone.ts'
 
 export interface BackboneSource {
-  /** A registry name (e.g. mobilenet_v2_0.35) or a folder holding a layers model.json. */
+  /** A registry name (e.g. mobilenet_v2_0.35) or a folder holding a model.json (layers or graph). */
   backbone: string
   /** Folder of pretrained backbones, one sub-folder per name (WHISKER_MODELS). */
   modelsDir?: string
@@ -29,12 +30,33 @@ export interface BackboneSource {
   baseUrl?: string
 }
 
+/** A backbone stored as a tfjs layers model: trainable, so it can also be fine-tuned. */
 export interface LoadedBackbone {
+  readonly kind: 'layers'
   spec: BackboneSpec
   /** The backbone cut at its feature layer (no pooling). */
   model: tfl.LayersModel
   /** Where it was loaded from, for the run report. */
   from: string
+}
+
+/** Either kind of backbone: what embedding and export take. */
+export type AnyBackbone = LoadedBackbone | GraphBackbone
+
+export class GraphBackboneNotTrainableError extends Error {
+  readonly code = 'GRAPH_BACKBONE_NOT_TRAINABLE'
+  constructor(from: string, purpose: string) {
+    super(
+      `The backbone at ${from} is a tfjs graph model, which carries no trainable layers (its weights are constants), so it cannot be used for ${purpose}. A graph backbone can be embedded and exported with a trained head; for ${purpose}, bring it as a tfjs layers model.`,
+    )
+    this.name = 'GraphBackboneNotTrainableError'
+  }
+}
+
+/** The backbone's layers model, for what needs one (fine-tuning); a graph backbone is refused, saying why. */
+export function requireLayers(backbone: AnyBackbone, purpose: string): LoadedBackbone {
+  if (backbone.kind === 'graph') throw new GraphBackboneNotTrainableError(backbone.from, purpose)
+  return backbone
 }
 
 export class BackboneNotFoundError extends Error {
@@ -47,16 +69,36 @@ export class BackboneNotFoundError extends Error {
   }
 }
 
-interface LayersModelJson {
+interface ModelJson {
   modelTopology: object
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
 }
 
-/** Resolves a backbone from a path, the models folder, the download cache or its canonical URL, in that order. */
+/**
+ * Resolves a backbone from a path, the models folder, the download cache or its canonical URL, in that
+ * order; a layers model only (see loadAnyBackbone), cut at its feature layer.
+ */
 export async function loadBackbone(source: BackboneSource): Promise<LoadedBackbone> {
+  return requireLayers(
+    await loadAnyBackbone(source),
+    'loadBackbone, which returns a layers model (loadAnyBackbone takes both)',
+  )
+}
+
+/** Like loadBackbone, and a folder may also hold a tfjs graph model (see GraphBackbone). */
+export async function loadAnyBackbone(source: BackboneSource): Promise<AnyBackbone> {
   const { folder, spec } = await locateBackbone(source)
-  const full = await tfl.loadLayersModel(await readLayersModel(folder))
+  const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8')) as ModelJson
+  const weights = await readShards(folder, json)
   const where = join(folder, BACKBONE_SPEC_FILE)
+  if (isGraphModelFile(json)) return loadGraphBackbone(json, weights, spec, folder, where)
+  const full = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: weights,
+    }),
+  )
   const layer = full.layers.find((l) => l.name === spec.featureLayer)
   if (!layer) {
     throw new InvalidBackboneSpecError(
@@ -83,7 +125,7 @@ export async function loadBackbone(source: BackboneSource): Promise<LoadedBackbo
     )
   }
   const model = tfl.model({ inputs: full.inputs, outputs: output })
-  return { spec, model, from: folder }
+  return { kind: 'layers', spec, model, from: folder }
 }
 
 async function locateBackbone(source: BackboneSource): Promise<{ folder: string; spec: BackboneSpec }> {
@@ -104,7 +146,7 @@ async function locateBackbone(source: BackboneSource): Promise<{ folder: string;
     : spec.url
   if (!url) throw new BackboneNotFoundError(spec.name, candidates)
   const cached = candidates.at(-1)!
-  await downloadLayersModel(url, cached)
+  await downloadModel(url, cached)
   return { folder: cached, spec }
 }
 
@@ -139,22 +181,18 @@ export function defaultCacheDir(): string {
   return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'whisker', 'models')
 }
 
-async function readLayersModel(folder: string): Promise<tf.io.IOHandler> {
-  const json = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8')) as LayersModelJson
+/** Every group's shards, concatenated in manifest order: the weight bytes as tfjs reads them. */
+async function readShards(folder: string, json: ModelJson): Promise<ArrayBuffer> {
   const shards: Uint8Array[] = []
   for (const group of json.weightsManifest) {
     for (const path of group.paths) shards.push(await readFile(join(folder, path)))
   }
-  return tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: concatBytes(shards).slice().buffer, // a copy: a lone shard's Buffer may share a larger buffer
-  })
+  return concatBytes(shards).slice().buffer // a copy: a lone shard's Buffer may share a larger buffer
 }
 
 /** Downloads model.json and its shards into `folder`; written to a temp name first so a failed download never looks cached. */
-async function downloadLayersModel(url: string, folder: string): Promise<void> {
-  const json = (await fetchOk(url).then((r) => r.json())) as LayersModelJson
+async function downloadModel(url: string, folder: string): Promise<void> {
+  const json = (await fetchOk(url).then((r) => r.json())) as ModelJson
   await writeFolderAtomically(folder, async (staging) => {
     for (const path of json.weightsManifest.flatMap((g) => g.paths)) {
       assertPlainShardName(path, url)

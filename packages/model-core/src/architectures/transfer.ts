@@ -54,8 +54,7 @@ export function buildHead(inputDim: number, options: HeadOptions): tfl.Sequentia
 
 /** Backbone → global average pool: the embedding model the head is trained on. */
 export function embeddingModel(backbone: LoadedBackbone): tfl.LayersModel {
-  const pooled = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(backbone.model.outputs[0]!)
-  return tfl.model({ inputs: backbone.model.inputs, outputs: pooled as tfl.SymbolicTensor })
+  return tfl.model({ inputs: backbone.model.inputs, outputs: poolAndHead(backbone.model.outputs[0]!) })
 }
 
 /**
@@ -63,17 +62,21 @@ export function embeddingModel(backbone: LoadedBackbone): tfl.LayersModel {
  * copies of its weights so that every layer in the result has exactly one inbound node.
  */
 export function assembleTransferModel(backbone: LoadedBackbone, head: tfl.Sequential): tfl.LayersModel {
-  let x = tfl.layers
-    .globalAveragePooling2d({ name: 'embedding' })
-    .apply(backbone.model.outputs[0]!) as tfl.SymbolicTensor
-  for (const layer of head.layers) {
+  const output = poolAndHead(backbone.model.outputs[0]!, head)
+  return tfl.model({ inputs: backbone.model.inputs, outputs: output, name: 'whisker_transfer' })
+}
+
+/** A feature map → its global average pool (the embedding) → copies of the head's layers, if any. */
+export function poolAndHead(features: tfl.SymbolicTensor, head?: tfl.Sequential): tfl.SymbolicTensor {
+  let x = tfl.layers.globalAveragePooling2d({ name: 'embedding' }).apply(features) as tfl.SymbolicTensor
+  for (const layer of head?.layers ?? []) {
     const copy = tfl.layers[layer.getClassName() === 'Dense' ? 'dense' : 'dropout'](
       withoutInputShape(layer.getConfig()) as never,
     )
     x = copy.apply(x) as tfl.SymbolicTensor
     copy.setWeights(layer.getWeights())
   }
-  return tfl.model({ inputs: backbone.model.inputs, outputs: x, name: 'whisker_transfer' })
+  return x
 }
 
 function withoutInputShape(config: object): object {

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { type GraphNode, VIEWS_MEAN } from '../artifacts.ts'
-import { attr, constNode, placeholderNode } from './graph-def.ts'
+import { attr, constNode } from './graph-def.ts'
+import { inputStem } from './stem.ts'
 import type { NamedTensor } from './weights.ts'
 
 type Layer = tfl.layers.Layer
@@ -25,6 +26,12 @@ export interface ConvertOptions {
    * pooled (or flattened) for the head. For a linear head this is the mean of the two views' logits.
    */
   mirrorViews?: boolean
+  /**
+   * The graph tensor the model's input stands for, made by nodes the caller supplies (a user's graph
+   * backbone, spliced before a pooling + head model): then no placeholder or scaling is emitted, and with
+   * mirrorViews the caller's nodes already carry both views (see inputStem).
+   */
+  from?: string
 }
 
 export interface ConvertedGraph {
@@ -152,29 +159,15 @@ class Converter {
   }
 
   #input(layer: Layer): void {
-    const shape = (layer.batchInputShape ?? []).map((d) => d ?? -1)
-    const { inputName, normalization } = this.#options
-    this.#nodes.push(placeholderNode(inputName, shape))
-    const scale = this.#const(`${inputName}/scale`, [], new Float32Array([normalization.scale]))
-    const offset = this.#const(`${inputName}/offset`, [], new Float32Array([normalization.offset]))
-    const scaled = this.#op(`${inputName}/scaled`, 'Mul', [inputName, scale])
-    const normalized = this.#op(`${inputName}/normalized`, 'AddV2', [scaled, offset])
-    if (!this.#options.mirrorViews) {
-      this.#alias(layer, normalized)
+    if (this.#options.from !== undefined) {
+      this.#alias(layer, this.#options.from)
       return
     }
-    const widthAxis = this.#const(`${inputName}/width_axis`, [1], new Int32Array([2]))
-    const mirrored = this.#op(`${inputName}/mirrored`, 'ReverseV2', [normalized, widthAxis], {
-      Tidx: attr.int32(),
-    })
-    const batchAxis = this.#const(`${inputName}/batch_axis`, [], new Int32Array([0]))
-    this.#alias(
-      layer,
-      this.#op(`${inputName}/views`, 'ConcatV2', [normalized, mirrored, batchAxis], {
-        N: attr.int(2),
-        Tidx: attr.int32(),
-      }),
-    )
+    const shape = (layer.batchInputShape ?? []).map((d) => d ?? -1)
+    const stem = inputStem(this.#options, shape)
+    this.#nodes.push(...stem.nodes)
+    this.#tensors.push(...stem.tensors)
+    this.#alias(layer, stem.output)
   }
 
   /**

@@ -1,15 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { GraphModelJson } from '../artifacts.ts'
+import type { GraphNode, WeightSpec } from '../artifacts.ts'
 import type { ConvertedGraph } from './convert.ts'
+
+/** What readGraph needs of a graph model.json: Whisker's own, or any tfjs graph model of float32/int32 weights. */
+export interface StoredGraph {
+  modelTopology: { node: GraphNode[] }
+  weightsManifest: readonly { weights: readonly WeightSpec[] }[]
+}
 
 /**
  * The inverse of serializeGraph: nodes and named tensors back from a stored graph model, decoded the
  * way tfjs decodes them. From a float32 (`none`) export this is exact, which is what lets a run's
  * float32 graph be re-quantized later without the Layers model.
  */
-export function readGraph(modelJson: GraphModelJson, weights: ArrayBuffer): ConvertedGraph {
-  const specs = modelJson.weightsManifest[0].weights
-  const decoded = tf.io.decodeWeights(weights, specs)
+export function readGraph(modelJson: StoredGraph, weights: ArrayBuffer): ConvertedGraph {
+  // tfjs concatenates the groups' shards in manifest order: `weights` is that concatenation.
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights)
+  const decoded = tf.io.decodeWeights(weights, specs as WeightSpec[])
   const tensors = specs.map((spec) => {
     const tensor = decoded[spec.name]!
     const values = tensor.dataSync()

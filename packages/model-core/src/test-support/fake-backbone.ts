@@ -24,6 +24,7 @@ export function fakeBackbone(seed = 1): LoadedBackbone {
     tf.tensor1d(uniform(random, 4, 0.5, 2)),
   ])
   return {
+    kind: 'layers',
     spec: { ...BACKBONES['mobilenet_v2_0.35'], inputSize: 8, featureLayer: 'features', featureDim: 4 },
     model: tfl.model({ inputs: input, outputs: x }),
     from: 'built in the test',

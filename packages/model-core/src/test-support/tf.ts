@@ -1,8 +1,7 @@
 import '@tensorflow/tfjs-backend-wasm'
-import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter'
+import type { GraphModel } from '@tensorflow/tfjs-converter'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import type { SerializedGraph } from '../export/serialize.ts'
 
 /** Every test runs on the wasm backend, the one the Worker and the trainer's fallback use. */
 export async function useWasmBackend(): Promise<void> {
@@ -17,16 +16,11 @@ export function uniform(random: () => number, n: number, lo: number, hi: number)
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * random())
 }
 
-/** Loads a graph model the way any tfjs user would: stock `loadGraphModel`, nothing from Whisker. */
-export function loadStock(graph: SerializedGraph): Promise<GraphModel> {
-  return loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: graph.modelJson.modelTopology,
-      weightSpecs: graph.modelJson.weightsManifest[0].weights,
-      weightData: graph.weights,
-    }),
-  )
-}
+/**
+ * Loads a graph model the way any tfjs user would: inMemoryGraphModel is nothing but stock
+ * `loadGraphModel` over `tf.io.fromMemory`, with no Whisker code on the path.
+ */
+export { inMemoryGraphModel as loadStock } from '../export/in-memory.ts'
 
 /** Runs a graph model to one node and reads the values back. */
 export async function runGraph(
