@@ -11,14 +11,15 @@
  * bench/results/preprocess.json at the repository root.
  */
 import '@tensorflow/tfjs-backend-wasm'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
+import { diff, samplePhotos } from '@whisker/fixtures'
 import { argmax, type Classifier, loadClassifier } from '@whisker/model-core'
 import { readModelDir } from '@whisker/model-core/training'
 import { type ResizePolicy, type RgbImage, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
+import { compileWasmModules } from '@whisker/preprocess/node-wasm'
 import { createWasmDecoder, WASM_FILES } from '@whisker/preprocess/workers'
 import sharp from 'sharp'
 import {
@@ -44,13 +45,6 @@ const MODEL_DIR = join(REPO_ROOT, 'apps', 'edge-api', 'model')
 /** The issue's bounds for Node vs Worker parity. */
 const BOUNDS = { top1Agreement: 0.998, meanAbsDiff: 1 } // mean |Δ| in [0, 255] units, i.e. 1/255 of the range
 
-const require = createRequire(import.meta.url)
-
-interface PhotoFile {
-  name: string
-  bytes: Uint8Array
-}
-
 /** What one timed run of a path produced. `img`/`tensor` are absent for the sharp baseline. */
 interface Run {
   total: number
@@ -65,14 +59,14 @@ const PATHS: readonly PathName[] = ['sharp', 'node', 'wasm']
 
 // ---------------------------------------------------------------------------------------------- setup
 
-const photos = listPhotos(BENCH_INPUTS.data, PHOTOS)
+const photos = samplePhotos(PHOTOS, BENCH_INPUTS.data)
 if (!existsSync(join(MODEL_DIR, 'card.json'))) {
   throw new Error(`No model at ${MODEL_DIR}: run \`npm run train\` (or turbo run model) first.`)
 }
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend did not initialise')
 const classifier = await loadClassifier(await readModelDir(MODEL_DIR))
 const policy: ResizePolicy = classifier.card.input.resize
-const wasmDecode = createWasmDecoder(await compileWasm())
+const wasmDecode = createWasmDecoder(await compileWasmModules())
 
 const paths: Record<PathName, (bytes: Uint8Array) => Promise<Run>> = {
   /** The baseline: sharp decoding and resizing in one pipeline, as a Node service would by itself. */
@@ -176,7 +170,7 @@ for (let start = 0; start < photos.length; start += CHUNK) {
 
     const node = times.node[0]!
     const wasm = times.wasm[0]!
-    const d = compare(node.tensor!, wasm.tensor!)
+    const d = diff(node.tensor!, wasm.tensor!)
     parity.meanSum += d.mean
     parity.max = Math.max(parity.max, d.max)
     if (d.max === 0) parity.identicalTensors++
@@ -338,42 +332,6 @@ console.log(markdown)
 console.error(`written ${path} in ${wallSeconds.toFixed(0)} s`)
 
 // ---------------------------------------------------------------------------------------------- helpers
-
-/** `count` JPEGs of the folder spread evenly over the name-ordered listing (all of them when it holds `count`). */
-function listPhotos(dir: string, count: number): PhotoFile[] {
-  if (!existsSync(dir)) throw new Error(`Photos not found at ${dir}; set WHISKER_DATA.`)
-  const names = readdirSync(dir)
-    .filter((name) => /\.jpe?g$/i.test(name))
-    .sort()
-  const step = Math.max(1, Math.floor(names.length / count))
-  return names
-    .filter((_, i) => i % step === 0)
-    .slice(0, count)
-    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) }))
-}
-
-/** The codec binaries from node_modules, compiled as wrangler compiles them for the Worker. */
-async function compileWasm() {
-  const compile = (specifier: string) => WebAssembly.compile(readFileSync(require.resolve(specifier)))
-  const [jpeg, png, webp] = await Promise.all([
-    compile(WASM_FILES.jpeg),
-    compile(WASM_FILES.png),
-    compile(WASM_FILES.webp),
-  ])
-  return { jpeg, png, webp }
-}
-
-function compare(a: Float32Array, b: Float32Array): { mean: number; max: number } {
-  if (a.length !== b.length) throw new Error(`tensor length ${a.length} vs ${b.length}`)
-  let sum = 0
-  let max = 0
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!)
-    sum += d
-    if (d > max) max = d
-  }
-  return { mean: sum / a.length, max }
-}
 
 function samePixels(a: RgbImage, b: RgbImage): boolean {
   if (a.width !== b.width || a.height !== b.height) return false

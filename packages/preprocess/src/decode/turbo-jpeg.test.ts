@@ -1,7 +1,7 @@
 import { samplePhotos } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
 import { phonePhoto } from '../test-support/images.ts'
-import { compileWasmModules } from '../test-support/wasm.ts'
+import { compileWasmModules } from './compile-wasm.ts'
 import { jpegScaleFor, scaledSize } from './turbo-jpeg.ts'
 import { createWasmDecoder, jpegCodecMemoryBytes } from './workers.ts'
 

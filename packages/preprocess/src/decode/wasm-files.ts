@@ -7,7 +7,8 @@
  *   default CompiledWasm rule makes the default export a WebAssembly.Module.
  * - Vite (browser): `import jpegUrl from '@cwasm/jpeg-turbo/jpeg-turbo.wasm?url'`, then
  *   `await WebAssembly.compileStreaming(fetch(jpegUrl))`.
- * - Node (tests, tools): `WebAssembly.compile(readFileSync(require.resolve(WASM_FILES.jpeg)))`.
+ * - Node (tests, tools): `compileWasmModules()` of `@whisker/preprocess/node-wasm`, which compiles each with
+ *   `WebAssembly.compile(readFileSync(require.resolve(specifier)))`.
  */
 export const WASM_FILES = {
   jpeg: '@cwasm/jpeg-turbo/jpeg-turbo.wasm',

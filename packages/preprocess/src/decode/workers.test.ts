@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CorruptImageError, UnsupportedImageTypeError } from '../errors.ts'
 import { rejection } from '../test-support/catch.ts'
 import { formatMatrix } from '../test-support/images.ts'
-import { compileWasmModules } from '../test-support/wasm.ts'
+import { compileWasmModules } from './compile-wasm.ts'
 import type { WasmModules } from './workers.ts'
 import { createWasmDecoder, WASM_FILES } from './workers.ts'
 

@@ -141,19 +141,6 @@ export function jpegHeaderClaiming(width: number, height: number): Uint8Array {
   ])
 }
 
-/** Mean and max absolute difference between two equally long arrays. */
-export function diff(a: ArrayLike<number>, b: ArrayLike<number>): { mean: number; max: number } {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
-  let sum = 0
-  let max = 0
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!)
-    sum += d
-    if (d > max) max = d
-  }
-  return { mean: sum / a.length, max }
-}
-
 /**
  * A phone-sized JPEG made at test time from a real (small) photo: upscaled with sharp to width × height
  * and re-encoded at quality 90, like a camera's output. Never committed; rebuilt by each test run.
