@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
+import { BACKEND_CHOICES } from '../core/backend.ts'
 import { createReporter } from '../core/reporter.ts'
-import { predictSubmission, UNREADABLE_PROBABILITY } from '../eval/predict.ts'
+import { type PredictOptions, predictSubmission, UNREADABLE_PROBABILITY } from '../eval/predict.ts'
 import { DEFAULTS, displayPath } from '../paths.ts'
 import { positiveInt } from './flags.ts'
 
@@ -72,14 +72,8 @@ export function predictCommand(): Command {
     })
 }
 
-interface PredictFlags {
-  model: string
-  data: string
-  submission: string
-  clip?: number
-  positive?: string
-  batchSize: number
-  backend: BackendChoice
+/** The options `predictSubmission` takes, but for --explain, which commander gives as a switch and a folder. */
+interface PredictFlags extends Omit<PredictOptions, 'explain' | 'onProgress'> {
   explain?: boolean
   explainDir?: string
 }
