@@ -326,6 +326,20 @@ describe('Grad-CAM against a reference computed by hand', () => {
 })
 
 describe('findExplainNodes', () => {
+  /** The colour model with a plain linear head: what the last two tests vary is its card. */
+  const colourModel = async () => {
+    const head: Head = {
+      kind: 'linear',
+      w: [
+        [1, -1],
+        [-1, 1],
+      ],
+      b: [0, 0],
+    }
+    const { nodes, tensors } = convert(buildModel(COLOUR_KERNEL, head))
+    return artifactsOf(nodes, tensors)
+  }
+
   it("finds the seed CNN's last pooled feature map behind its Flatten, and calls it Grad-CAM", async () => {
     const model = buildSeedCnn({ classes: 2, seed: 3 })
     const { nodes, tensors } = convertLayersModel(model, {
@@ -363,17 +377,7 @@ describe('findExplainNodes', () => {
   })
 
   it('prefers what the card says', async () => {
-    const { nodes, tensors } = convert(
-      buildModel(COLOUR_KERNEL, {
-        kind: 'linear',
-        w: [
-          [1, -1],
-          [-1, 1],
-        ],
-        b: [0, 0],
-      }),
-    )
-    const artifacts = await artifactsOf(nodes, tensors)
+    const artifacts = await colourModel()
     const explain = {
       method: 'grad-cam' as const,
       featureNode: 'features',
@@ -387,17 +391,7 @@ describe('findExplainNodes', () => {
   })
 
   it('throws EXPLAIN_UNSUPPORTED from explain when the graph cannot explain itself', async () => {
-    const { nodes, tensors } = convert(
-      buildModel(COLOUR_KERNEL, {
-        kind: 'linear',
-        w: [
-          [1, -1],
-          [-1, 1],
-        ],
-        b: [0, 0],
-      }),
-    )
-    const artifacts = await artifactsOf(nodes, tensors)
+    const artifacts = await colourModel()
     const classifier = await loadClassifier({
       ...artifacts,
       card: { ...artifacts.card, graph: { input: 'pixels', output: 'features' } },
