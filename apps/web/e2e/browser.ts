@@ -3,6 +3,7 @@
  * a fresh context per test (fresh storage, service workers and caches), the viewports, and readers of
  * the page's results and uploads.
  */
+import { CHROMIUM_ARGS } from '@whisker/fixtures'
 import {
   type Browser,
   type BrowserContext,
@@ -11,7 +12,6 @@ import {
   type Page,
 } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject } from 'vitest'
-import { CHROMIUM_ARGS } from './chromium.ts'
 
 /** Reduced motion: no smooth scrolling or spinners moving under the screenshots. */
 export const DESKTOP: BrowserContextOptions = {

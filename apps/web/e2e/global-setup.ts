@@ -1,10 +1,16 @@
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DATA_DIR, labelOf, NEXT_TEST_MODEL_DIR, requireTestModel, TEST_MODEL_DIR } from '@whisker/fixtures'
+import {
+  DATA_DIR,
+  findChromium,
+  labelOf,
+  NEXT_TEST_MODEL_DIR,
+  requireTestModel,
+  TEST_MODEL_DIR,
+} from '@whisker/fixtures'
 import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
-import { findChromium } from './chromium.ts'
 import type { E2ePhoto } from './context.ts'
 import { writeY4m } from './fake-camera.ts'
 import { APP_ROOT, ARTIFACTS_DIR, E2E_DIR, E2E_DIST, E2E_NEXT_DIST } from './paths.ts'

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { CHROMIUM_ARGS, findChromium } from '@whisker/fixtures'
 import { type ModelCard, parseModelCard } from '@whisker/model-core'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
@@ -214,7 +215,7 @@ describe('renderReport and writeReport', () => {
     const { chromium } = await import('playwright-core')
     const browser = await chromium.launch({
       executablePath: findChromium(),
-      args: ['--no-sandbox', '--disable-gpu'],
+      args: CHROMIUM_ARGS,
     })
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
@@ -291,21 +292,4 @@ function section(page: string, id: string): string {
 
 function charts(page: string): string[] {
   return page.match(/<svg[\s\S]*?<\/svg>/g) ?? []
-}
-
-/** Debian's package path first, then `chromium` / `chromium-browser` on PATH (as apps/web's e2e tests). */
-function findChromium(): string {
-  const candidates = [
-    '/usr/bin/chromium',
-    ...(process.env.PATH ?? '')
-      .split(delimiter)
-      .filter(Boolean)
-      .flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]),
-  ]
-  const found = candidates.find((c) => existsSync(c))
-  if (!found)
-    throw new Error(
-      'This test needs Chromium (apt-get install chromium); playwright-core never downloads one.',
-    )
-  return found
 }
