@@ -37,6 +37,16 @@ type Head =
       b2: number[]
     }
 
+/** A linear head over the colour features: redness → cat, blueness → dog. */
+const COLOUR_HEAD: Head = {
+  kind: 'linear',
+  w: [
+    [4, -4],
+    [-4, 4],
+  ],
+  b: [0, 0],
+}
+
 /**
  * pixels (8×8×3, scaled to [0, 1] in the graph) → 1×1 conv + ReLU `features` (k filters) → global average
  * pool `embedding` → the head → softmax over cat, dog. Small enough to recompute by hand.
@@ -101,19 +111,11 @@ const rows = (values: Float32Array, width: number) =>
   )
 
 describe('Grad-CAM on a model with a known answer', () => {
-  const linear: Head = {
-    kind: 'linear',
-    w: [
-      [4, -4],
-      [-4, 4],
-    ],
-    b: [0, 0],
-  }
   let classifier: Classifier
   let leftOnly: Classifier
 
   beforeAll(async () => {
-    const { nodes, tensors } = convert(buildModel(COLOUR_KERNEL, linear))
+    const { nodes, tensors } = convert(buildModel(COLOUR_KERNEL, COLOUR_HEAD))
     classifier = await loadClassifier(await artifactsOf(nodes, tensors))
 
     // The same network, blind to the right half of the photo: the normalised pixels are multiplied by a
@@ -326,17 +328,9 @@ describe('Grad-CAM against a reference computed by hand', () => {
 })
 
 describe('findExplainNodes', () => {
-  /** The colour model with a plain linear head: what the last two tests vary is its card. */
+  /** The colour model of the first tests: what the last two tests vary is its card. */
   const colourModel = async () => {
-    const head: Head = {
-      kind: 'linear',
-      w: [
-        [1, -1],
-        [-1, 1],
-      ],
-      b: [0, 0],
-    }
-    const { nodes, tensors } = convert(buildModel(COLOUR_KERNEL, head))
+    const { nodes, tensors } = convert(buildModel(COLOUR_KERNEL, COLOUR_HEAD))
     return artifactsOf(nodes, tensors)
   }
 
