@@ -6,7 +6,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
  * counts the time other processes held the cores. The scheduler's per-thread nanoseconds do not.
  */
 
-/** CPU time (user + system) a thread has run, in milliseconds: the first field of its schedstat, in ns. */
+/**
+ * CPU time (user + system) a thread has run, in milliseconds: the first field of its schedstat, in ns. The
+ * kernel brings it up to date when the thread stops running, so it is exact for a thread that waits (workerd
+ * between requests) and may lag by up to a scheduler tick for one that runs (the caller: use
+ * `process.threadCpuUsage()` for that).
+ */
 export function threadCpuMs(pid: number, tid: number = pid): number {
   return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
 }

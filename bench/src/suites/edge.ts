@@ -137,7 +137,9 @@ try {
   for (let i = 0; i < Math.min(50, REQUESTS); i++) hits.push((await classify(photos[0]!, 'default')).ms)
 
   const budgets = await measureBudgets(photos)
-  const loaded = await loadTest(budgets.worker, photos)
+  // The same load of GET /healthz first: how workerd's memory moves under requests that decode nothing.
+  const healthLoad = await loadTest(budgets.worker, getHealth)
+  const loaded = await loadTest(budgets.worker, (i) => postJpeg(photos[i % photos.length]!))
 
   const warm = summarize(latency)
   const baseline = summarize(health)
@@ -147,12 +149,18 @@ try {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 480,
     height: 200,
-    title: `workerd's resident memory, ${loaded.concurrency} concurrent clients, ${loaded.requests} requests`,
-    data: { values: loaded.memory },
+    title: `workerd's resident memory, ${loaded.concurrency} concurrent clients, ${loaded.requests} requests each`,
+    data: {
+      values: [
+        ...healthLoad.memory.map((m) => ({ ...m, run: 'GET /healthz' })),
+        ...loaded.memory.map((m) => ({ ...m, run: 'POST /v1/classify' })),
+      ],
+    },
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'requests', type: 'quantitative', title: 'requests completed' },
       y: { field: 'rssMB', type: 'quantitative', title: 'resident memory (MB)', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: 'run (in this order)' },
     },
   })
   const latencyChart = await chart('bench-edge-latency', 'Distribution of warm classify latency', {
@@ -203,7 +211,7 @@ try {
     '',
     ...renderBudgets(budgets, loadAtStart),
     '',
-    ...renderLoad(loaded),
+    ...renderLoad(loaded, healthLoad),
     '',
     memoryChart,
   ].join('\n')
@@ -220,8 +228,8 @@ try {
       'Latency is the client round trip including the local proxy; Server-Timing gives the Worker-side stages. Deployed, Workers timers only advance across I/O, so Server-Timing is a local-only figure.',
       'Cache hits: 50 repeats of one photo after a first request stored it.',
       `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock.`,
-      "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory, so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts.",
-      `Load: ${LOAD_CONCURRENCY} clients in this Node process share ${LOAD_REQUESTS} classify requests over distinct dataset photos (result cache bypassed: \`no-store\`), on the same 2 cores as workerd; workerd's resident memory is read every ${LOAD_REQUESTS / 50} requests, and "flat" is judged after the first 10 % (warm-up) by the least-squares slope.`,
+      "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory (with wrangler dev's entry, cache and asset workers beside the Worker), so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts.",
+      `Load: first ${LOAD_REQUESTS} GET /healthz (the memory baseline), then ${LOAD_CONCURRENCY} clients in this Node process share ${LOAD_REQUESTS} classify requests over distinct dataset photos (result cache bypassed: \`no-store\`), on the same 2 cores as workerd; workerd's resident memory is read every ${LOAD_REQUESTS / 50} requests, and "flat" is judged after the first 10 % (warm-up) by the least-squares slope.`,
       'Upload size: `wrangler deploy --dry-run --env production` with the trained model bundled.',
     ],
     markdown,
@@ -236,6 +244,7 @@ try {
       loadAverageAtStart: loadAtStart,
       budgets: budgetFigures(budgets),
       load: loaded,
+      healthLoad,
     },
   })
   console.log(markdown)
@@ -409,21 +418,26 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
   const hint = { minSide: card.input.resize.size }
   const limits = { maxBytes: DEFAULT_MAX_BODY_BYTES, maxPixels: 16e6 }
   const runs = sets.map(() => [] as number[])
+  // getrusage(RUSAGE_THREAD): exact for the running thread, which /proc's schedstat is not (see proc.ts).
+  const own = () => {
+    const { user, system } = process.threadCpuUsage()
+    return (user + system) / 1000
+  }
   for (let round = -2; round < SIZE_ROUNDS; round++) {
     for (const [i, set] of sets.entries()) {
-      const started = threadCpuMs(process.pid)
+      const started = own()
       await decode(set[(round + 2) % set.length]!, limits, hint)
-      if (round >= 0) runs[i]!.push(threadCpuMs(process.pid) - started)
+      if (round >= 0) runs[i]!.push(own() - started)
     }
   }
   return runs.map((r) => summarize(r).median)
 }
 
 /**
- * `LOAD_CONCURRENCY` clients send `LOAD_REQUESTS` classify requests between them over distinct dataset
- * photos (result cache bypassed), while workerd's resident memory is read every 2% of the run.
+ * `LOAD_CONCURRENCY` clients send `LOAD_REQUESTS` requests between them (request i is `send(i)`), while
+ * workerd's resident memory is read every 2% of the run.
  */
-async function loadTest(worker: number, photos: readonly Uint8Array[]) {
+async function loadTest(worker: number, send: (i: number) => Promise<Response>) {
   const every = LOAD_REQUESTS / 50
   const memory: Array<{ requests: number; rssMB: number }> = [
     { requests: 0, rssMB: residentBytes(worker).rss / 1e6 },
@@ -438,10 +452,10 @@ async function loadTest(worker: number, photos: readonly Uint8Array[]) {
   await Promise.all(
     Array.from({ length: LOAD_CONCURRENCY }, async () => {
       while (next < LOAD_REQUESTS) {
-        const photo = photos[next++ % photos.length]!
+        const i = next++
         const sent = performance.now()
         try {
-          const res = await postJpeg(photo)
+          const res = await send(i)
           await res.arrayBuffer()
           if (!res.ok) errors++
         } catch {
@@ -608,14 +622,27 @@ function renderBudgets(b: Budgets, loadAtStart: readonly number[]): string[] {
   ]
 }
 
-function renderLoad(l: Load): string[] {
-  const s = l.steady
-  const flat = Math.abs(s.slopeMBPer1000) * (l.requests / 1000) < 10
+function renderLoad(l: Load, health: Load): string[] {
+  const flat = (x: Load) => Math.abs(x.steady.slopeMBPer1000) * (x.requests / 1000) < 10
+  const row = (label: string, x: Load) => [
+    label,
+    x.concurrency,
+    x.requests,
+    `${x.seconds.toFixed(1)} s`,
+    x.perSecond.toFixed(1),
+    x.errors,
+    `${ms(x.latency.median, 0)} / ${ms(x.latency.p95, 0)}`,
+    ms(x.cpuPerRequestMs, 1),
+    `${x.steady.firstMB.toFixed(0)} → ${x.steady.lastMB.toFixed(0)} MB (${x.steady.minMB.toFixed(0)}–${x.steady.maxMB.toFixed(0)})`,
+    `${x.steady.slopeMBPer1000.toFixed(1)} MB: ${flat(x) ? 'flat' : 'growing'}`,
+  ]
   return [
-    `**Load** (load average ${loadText(l.loadAverage.before)} before, ${loadText(l.loadAverage.after)} after):`,
+    `**Load** (load average ${loadText(health.loadAverage.before)} before the /healthz run, ` +
+      `${loadText(l.loadAverage.before)} before the classify run, ${loadText(l.loadAverage.after)} after):`,
     '',
     table(
       [
+        'requests of',
         'clients',
         'requests',
         'duration',
@@ -623,23 +650,16 @@ function renderLoad(l: Load): string[] {
         'errors',
         'latency median / p95',
         'workerd CPU a request',
+        'workerd resident memory after warm-up: first → last (range)',
+        'slope per 1,000 requests',
       ],
-      [
-        [
-          l.concurrency,
-          l.requests,
-          `${l.seconds.toFixed(1)} s`,
-          l.perSecond.toFixed(1),
-          l.errors,
-          `${ms(l.latency.median, 0)} / ${ms(l.latency.p95, 0)}`,
-          ms(l.cpuPerRequestMs, 1),
-        ],
-      ],
+      [row('GET /healthz (baseline)', health), row('POST /v1/classify, 0.2 MP, no-store', l)],
     ),
     '',
-    `workerd's resident memory after warm-up: ${s.firstMB.toFixed(0)} MB at first, ${s.lastMB.toFixed(0)} MB at the end ` +
-      `(range ${s.minMB.toFixed(0)}–${s.maxMB.toFixed(0)} MB), slope ${s.slopeMBPer1000.toFixed(2)} MB per 1,000 requests: ` +
-      `${flat ? 'flat' : 'growing'} (flat: the slope projects under 10 MB over the whole run).`,
+    '"Flat": the slope after warm-up projects under 10 MB over the whole run. The baseline row shows how ' +
+      "workerd's resident memory moves under requests that decode and classify nothing; what the isolate " +
+      'itself holds (the tfjs and codec wasm memories, the live tensors) is checked flat under the same ' +
+      'concurrency by apps/edge-api/src/load.test.ts.',
   ]
 }
 
