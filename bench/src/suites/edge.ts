@@ -26,6 +26,7 @@ import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST } from '@whisker/api-con
 import { phonePhoto } from '@whisker/fixtures'
 import { createWasmDecoder, WASM_FILES } from '@whisker/preprocess/workers'
 import { BENCH_INPUTS, chart, ms, QUICK, REPO_ROOT, ratio, summarize, table, writeResult } from '../index.ts'
+import { connectInspector, type HeapUsage } from '../inspector.ts'
 import { descendants, processCpuMs, resetPeakResident, residentBytes, threadCpuMs } from '../proc.ts'
 
 const APP = join(REPO_ROOT, 'apps', 'edge-api')
@@ -82,6 +83,7 @@ if (photos.length < MAX_IMAGES_PER_REQUEST)
 
 const loadAtStart = loadavg()
 const port = await freePort()
+const inspectorPort = await freePort()
 const base = `http://127.0.0.1:${port}`
 const spawned = performance.now()
 const server = spawn(
@@ -96,6 +98,8 @@ const server = spawn(
     '127.0.0.1',
     '--persist-to',
     join(outdir, 'state'),
+    '--inspector-port',
+    String(inspectorPort),
   ],
   {
     cwd: APP,
@@ -136,10 +140,13 @@ try {
   await classify(photos[0]!, 'default')
   for (let i = 0; i < Math.min(50, REQUESTS); i++) hits.push((await classify(photos[0]!, 'default')).ms)
 
-  const budgets = await measureBudgets(photos)
+  const inspector = await connectInspector(inspectorPort)
+  const budgets = await measureBudgets(photos, inspector)
+  const watched = { ...budgets.processes, inspector }
   // The same load of GET /healthz first: how workerd's memory moves under requests that decode nothing.
-  const healthLoad = await loadTest(budgets.worker, getHealth)
-  const loaded = await loadTest(budgets.worker, (i) => postJpeg(photos[i % photos.length]!))
+  const healthLoad = await loadTest(watched, getHealth)
+  const loaded = await loadTest(watched, (i) => postJpeg(photos[i % photos.length]!))
+  inspector.close()
 
   const warm = summarize(latency)
   const baseline = summarize(health)
@@ -228,7 +235,7 @@ try {
       'Latency is the client round trip including the local proxy; Server-Timing gives the Worker-side stages. Deployed, Workers timers only advance across I/O, so Server-Timing is a local-only figure.',
       'Cache hits: 50 repeats of one photo after a first request stored it.',
       `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock.`,
-      "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory (with wrangler dev's entry, cache and asset workers beside the Worker), so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts.",
+      "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory (with wrangler dev's entry, cache and asset workers beside the Worker), so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts. The isolate's own JS heap and ArrayBuffer backing stores come from V8 through wrangler's inspector (`Runtime.getHeapUsage`), read after the requests (not at their peak) and without forcing a collection.",
       `Load: first ${LOAD_REQUESTS} GET /healthz (the memory baseline), then ${LOAD_CONCURRENCY} clients in this Node process share ${LOAD_REQUESTS} classify requests over distinct dataset photos (result cache bypassed: \`no-store\`), on the same 2 cores as workerd; workerd's resident memory is read every ${LOAD_REQUESTS / 50} requests, and "flat" is judged after the first 10 % (warm-up) by the least-squares slope.`,
       'Upload size: `wrangler deploy --dry-run --env production` with the trained model bundled.',
     ],
@@ -316,7 +323,10 @@ async function sample(worker: number, send: () => Promise<Response>): Promise<Sa
  * `wrangler dev` runs two workerd processes: its own proxy (on the port the bench calls) and the one that
  * holds the Worker. The Worker's is the one whose main thread works while classify requests are served.
  */
-async function findWorkerProcess(root: number, warmUp: () => Promise<void>): Promise<number> {
+async function findWorkerProcess(
+  root: number,
+  warmUp: () => Promise<void>,
+): Promise<{ worker: number; proxy: number | undefined }> {
   const candidates = descendants(root).filter((p) => p.name === 'workerd')
   const before = new Map(candidates.map((p) => [p.pid, threadCpuMs(p.pid)]))
   await warmUp()
@@ -324,7 +334,7 @@ async function findWorkerProcess(root: number, warmUp: () => Promise<void>): Pro
     .map((p) => ({ pid: p.pid, work: threadCpuMs(p.pid) - before.get(p.pid)! }))
     .sort((a, b) => b.work - a.work)[0]
   if (!busiest) throw new Error('no workerd process under wrangler dev')
-  return busiest.pid
+  return { worker: busiest.pid, proxy: candidates.find((p) => p.pid !== busiest.pid)?.pid }
 }
 
 /**
@@ -333,7 +343,10 @@ async function findWorkerProcess(root: number, warmUp: () => Promise<void>): Pro
  * interleaved so that changes in the machine's load reach every size alike; then the peak resident memory
  * of workerd for the largest accepted image and the largest accepted batch, each from a restarted peak.
  */
-async function measureBudgets(dataset: readonly Uint8Array[]) {
+async function measureBudgets(
+  dataset: readonly Uint8Array[],
+  inspector: Awaited<ReturnType<typeof connectInspector>>,
+) {
   const sources = dataset.slice(0, SOURCES)
   const sized = await Promise.all(
     SIZES.map(async (size) => ({
@@ -344,9 +357,10 @@ async function measureBudgets(dataset: readonly Uint8Array[]) {
           : await Promise.all(sources.map((b) => phonePhoto(b, size.width, size.height))),
     })),
   )
-  const worker = await findWorkerProcess(server.pid!, async () => {
+  const processes = await findWorkerProcess(server.pid!, async () => {
     for (const s of sized) for (const photo of s.photos) await (await postJpeg(photo)).arrayBuffer()
   })
+  const { worker } = processes
   const cpu = sized.map(() => [] as Sample[])
   const health: Sample[] = []
   for (let round = -2; round < SIZE_ROUNDS; round++) {
@@ -371,20 +385,24 @@ async function measureBudgets(dataset: readonly Uint8Array[]) {
     Math.floor((DEFAULT_MAX_BODY_BYTES - 64 * 1024) / largest.length),
   )
   const settled = residentBytes(worker).rss
+  const settledHeap = await inspector.heapUsage()
   const restartable = resetPeakResident(worker)
   for (let i = 0; i < 3; i++) await sample(worker, () => postJpeg(largest))
   const imagePeak = residentBytes(worker).peak
+  const imageHeap = await inspector.heapUsage()
   resetPeakResident(worker)
   const largestBatch: Sample[] = []
   for (let i = 0; i < 2; i++)
     largestBatch.push(await sample(worker, () => postBatch(Array(perBody).fill(largest))))
   const batchPeak = residentBytes(worker).peak
+  const batchHeap = await inspector.heapUsage()
 
   // The decode alone, in this Node process with the same wasm codec and V8, on its thread's CPU clock:
   // where a large photo's extra CPU goes (the model's input is the same size whatever the photo's).
   const decoderCpu = await decodeCpu(sized.map((s) => s.photos))
   return {
     worker,
+    processes,
     sizes: sized.map((s, i) => ({
       label: s.label,
       bytes: summarize(s.photos.map((p) => p.length)).median,
@@ -400,6 +418,7 @@ async function measureBudgets(dataset: readonly Uint8Array[]) {
       batchPeakBytes: batchPeak,
       largestBatch: { images: perBody, bytes: perBody * largest.length, cpu: largestBatch },
       largestImageBytes: largest.length,
+      isolate: { settled: settledHeap, afterImage: imageHeap, afterBatch: batchHeap },
     },
   }
 }
@@ -437,11 +456,29 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
  * `LOAD_CONCURRENCY` clients send `LOAD_REQUESTS` requests between them (request i is `send(i)`), while
  * workerd's resident memory is read every 2% of the run.
  */
-async function loadTest(worker: number, send: (i: number) => Promise<Response>) {
+async function loadTest(
+  watched: {
+    worker: number
+    proxy: number | undefined
+    inspector: { heapUsage(): Promise<HeapUsage | undefined> }
+  },
+  send: (i: number) => Promise<Response>,
+) {
+  const { worker, proxy, inspector } = watched
   const every = LOAD_REQUESTS / 50
   const memory: Array<{ requests: number; rssMB: number }> = [
     { requests: 0, rssMB: residentBytes(worker).rss / 1e6 },
   ]
+  // Every 10 %: the isolate's own heap as V8 reports it, and the resident memory of wrangler's proxy workerd,
+  // which runs none of the Worker's code.
+  const isolate: Array<{ requests: number; heap: HeapUsage | undefined; proxyMB: number | undefined }> = []
+  const watch = async (requests: number) =>
+    isolate.push({
+      requests,
+      heap: await inspector.heapUsage(),
+      proxyMB: proxy === undefined ? undefined : residentBytes(proxy).rss / 1e6,
+    })
+  await watch(0)
   const latency: number[] = []
   let next = 0
   let done = 0
@@ -463,6 +500,7 @@ async function loadTest(worker: number, send: (i: number) => Promise<Response>) 
         }
         latency.push(performance.now() - sent)
         if (++done % every === 0) memory.push({ requests: done, rssMB: residentBytes(worker).rss / 1e6 })
+        if (done % (LOAD_REQUESTS / 10) === 0) await watch(done)
       }
     }),
   )
@@ -481,6 +519,7 @@ async function loadTest(worker: number, send: (i: number) => Promise<Response>) 
     latency: summarize(latency),
     cpuPerRequestMs: (processCpuMs(worker) - cpuBefore) / LOAD_REQUESTS,
     memory,
+    isolate,
     steady: {
       firstMB: rss[0]!,
       lastMB: rss.at(-1)!,
@@ -613,6 +652,19 @@ function renderBudgets(b: Budgets, loadAtStart: readonly number[]): string[] {
         ],
       ],
     ),
+    '',
+    table(
+      [
+        "the Worker's isolate (V8, through the inspector)",
+        'JS heap used / allocated',
+        'ArrayBuffer backing stores',
+      ],
+      [
+        ['after warm-up', ...heapCells(m.isolate.settled)],
+        ['after 3 × the largest accepted image', ...heapCells(m.isolate.afterImage)],
+        ['after 2 × the largest accepted batch', ...heapCells(m.isolate.afterBatch)],
+      ],
+    ),
     ...(m.restartable
       ? []
       : [
@@ -620,6 +672,23 @@ function renderBudgets(b: Budgets, loadAtStart: readonly number[]): string[] {
           'The peak could not be restarted here (clear_refs refused): both peaks are since workerd started.',
         ]),
   ]
+}
+
+function heapCells(heap: HeapUsage | undefined): [string, string] {
+  if (!heap) return ['no answer', 'no answer']
+  return [`${mb(heap.usedSize)} / ${mb(heap.totalSize)}`, mb(heap.backingStorageSize)]
+}
+
+/** The isolate's heap and the proxy's resident memory at the start and end of a load run. */
+function isolateText(x: Load): string {
+  const [first, last] = [x.isolate[0], x.isolate.at(-1)]
+  const heap = (h: HeapUsage | undefined) =>
+    h ? `${mb(h.usedSize)} used, ${mb(h.totalSize)} allocated` : 'no answer'
+  const proxy = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(0)} MB`)
+  return (
+    `isolate JS heap ${heap(first?.heap)} → ${heap(last?.heap)}; backing stores ${mb(first?.heap?.backingStorageSize ?? 0)} → ` +
+    `${mb(last?.heap?.backingStorageSize ?? 0)}; wrangler's proxy workerd ${proxy(first?.proxyMB)} → ${proxy(last?.proxyMB)}`
+  )
 }
 
 function renderLoad(l: Load, health: Load): string[] {
@@ -656,9 +725,12 @@ function renderLoad(l: Load, health: Load): string[] {
       [row('GET /healthz (baseline)', health), row('POST /v1/classify, 0.2 MP, no-store', l)],
     ),
     '',
-    '"Flat": the slope after warm-up projects under 10 MB over the whole run. The baseline row shows how ' +
-      "workerd's resident memory moves under requests that decode and classify nothing; what the isolate " +
-      'itself holds (the tfjs and codec wasm memories, the live tensors) is checked flat under the same ' +
+    `Over the /healthz run: ${isolateText(health)}. Over the classify run: ${isolateText(l)}.`,
+    '',
+    '"Flat": the slope of the Worker\'s workerd resident memory after warm-up projects under 10 MB over the ' +
+      "whole run. The baseline row, and wrangler's proxy workerd (which runs none of the Worker's code), show " +
+      "how workerd's resident memory moves under requests that decode and classify nothing; the isolate's JS heap " +
+      'is read from V8; its tfjs and codec wasm memories and live tensors are checked flat under the same ' +
       'concurrency by apps/edge-api/src/load.test.ts.',
   ]
 }
