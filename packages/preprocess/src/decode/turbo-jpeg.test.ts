@@ -1,6 +1,5 @@
-import { samplePhotos } from '@whisker/fixtures'
+import { phonePhoto, samplePhotos } from '@whisker/fixtures'
 import { describe, expect, it } from 'vitest'
-import { phonePhoto } from '../test-support/images.ts'
 import { compileWasmModules } from './compile-wasm.ts'
 import { jpegScaleFor, scaledSize } from './turbo-jpeg.ts'
 import { createWasmDecoder, jpegCodecMemoryBytes } from './workers.ts'

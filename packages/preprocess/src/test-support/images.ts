@@ -140,18 +140,3 @@ export function jpegHeaderClaiming(width: number, height: number): Uint8Array {
     0xd9, // EOI
   ])
 }
-
-/**
- * A phone-sized JPEG made at test time from a real (small) photo: upscaled with sharp to width × height
- * and re-encoded at quality 90, like a camera's output. Never committed; rebuilt by each test run.
- */
-export async function phonePhoto(
-  bytes: Uint8Array,
-  width: number,
-  height: number,
-  options: { progressive?: boolean; orientation?: number } = {},
-): Promise<Uint8Array> {
-  let pipeline = sharp(bytes).resize(width, height, { fit: 'fill' })
-  if (options.orientation) pipeline = pipeline.withMetadata({ orientation: options.orientation })
-  return toBytes(pipeline.jpeg({ quality: 90, progressive: options.progressive ?? false }))
-}
