@@ -79,11 +79,10 @@ const NEAREST = 5
  */
 const REFUSED: { ops: ReadonlySet<string>; why: string }[] = [
   {
-    ops: new Set(['Switch', 'Merge', 'Enter', 'Exit', 'NextIteration', 'LoopCond', 'If', 'StatelessIf']),
-    why: 'control flow',
-  },
-  {
-    ops: new Set(['While', 'StatelessWhile', 'PartitionedCall', 'StatefulPartitionedCall']),
+    ops: new Set([
+      ...['Switch', 'Merge', 'Enter', 'Exit', 'NextIteration', 'LoopCond', 'If', 'StatelessIf'],
+      ...['While', 'StatelessWhile', 'PartitionedCall', 'StatefulPartitionedCall'],
+    ]),
     why: 'control flow',
   },
   {
