@@ -71,6 +71,7 @@ describe('the entry points', () => {
         'DEFAULT_HEAD',
         'InvalidFineTuneDepthError',
         'TimeDecaySgd',
+        'WarmupCosineAdam',
         'UnknownBackboneError',
         'UnsupportedLayerError',
         'assembleTransferModel',

@@ -37,7 +37,13 @@ export {
   loadBackbone,
   requireLayers,
 } from './architectures/load-backbone.ts'
-export { buildSeedCnn, SEED_CNN_INPUT, type SeedCnnOptions, TimeDecaySgd } from './architectures/seed-cnn.ts'
+export {
+  type ScheduledOptimizer,
+  TimeDecaySgd,
+  WarmupCosineAdam,
+  type WarmupCosineOptions,
+} from './architectures/schedules.ts'
+export { buildSeedCnn, SEED_CNN_INPUT, type SeedCnnOptions } from './architectures/seed-cnn.ts'
 export { transferGraph } from './architectures/served-graph.ts'
 export {
   assembleTransferModel,

@@ -37,6 +37,32 @@ describe('whisker train --arch seed-cnn', () => {
     expect(card.input.normalization).toEqual({ scale: 1 / 255, offset: 0 })
     expect(card.training.epochs).toBe(3)
     expect(card.metrics.valCount).toBe(12)
+    // The default schedule ends at rate 0 and keeps the last epoch: the validation photos choose nothing
+    // (no epoch, no temperature), so their figure is the model's estimate.
+    expect(result.stderr).toMatch(/the last of 3 epochs kept/)
+    expect(card.calibration?.temperature).toBe(1)
+    expect(card.estimate).toMatchObject({ method: 'holdout', count: 12 })
+  })
+
+  it("with --schedule sgd-decay, trains with the tutorial's optimiser and chooses on validation", async () => {
+    const out = join(temp('whisker-model-'), 'model')
+    const result = await interruptedWhisker([
+      'train',
+      ...SMALL,
+      '--schedule',
+      'sgd-decay',
+      '--runs',
+      temp('whisker-runs-'),
+      '--out',
+      out,
+    ])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/seed CNN: best epoch \d of 3/)
+    const card = await readCard(out)
+    expect(card.calibration?.fittedOn).toBe('validation split')
+    // Its epoch and temperature were chosen on the validation photos: their figure is no estimate.
+    expect(card.estimate).toBeUndefined()
+    expect(result.stdout).toMatch(/chosen on these photos/)
   })
 
   it('resumed after Ctrl-C mid-epoch, trains exactly as an uninterrupted run and ends with its model', async () => {
@@ -84,5 +110,14 @@ describe('whisker train --arch seed-cnn', () => {
     ])
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/--backbone, --hidden only apply to --arch transfer.*\[FLAG_CONFLICT\]/)
+  })
+
+  it('refuses --schedule for transfer learning, and a schedule it does not know', async () => {
+    const transfer = await interruptedWhisker(['train', '--schedule', 'sgd-decay', '--limit-per-class', '5'])
+    expect(transfer.code).toBe(1)
+    expect(transfer.stderr).toMatch(/--schedule only applies to --arch seed-cnn.*\[FLAG_CONFLICT\]/)
+    const unknown = await interruptedWhisker(['train', ...SMALL, '--schedule', 'rmsprop'])
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toMatch(/--schedule.*rmsprop.*adam-cosine, sgd-decay/s)
   })
 })

@@ -22,6 +22,9 @@ import {
   type Architecture,
   DEFAULT_FOLDS,
   type FineTuneSettings,
+  SEED_CNN_SCHEDULE_NAMES,
+  SEED_CNN_SCHEDULES,
+  type SeedCnnSchedule,
   type TrainContext,
   type TrainOptions,
 } from '../train/options.ts'
@@ -61,9 +64,19 @@ export function trainCommand(): Command {
       'worker threads embedding in parallel (default: the cores available); the seed CNN splits its batches across them only when given',
       positiveInt,
     )
-    .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn 30)', positiveInt)
+    .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn the schedule’s)', positiveInt)
     .option('--batch-size <n>', 'training batch size', positiveInt, 32)
-    .option('--lr <x>', 'learning rate (default: transfer 0.001 Adam, seed-cnn 0.01 SGD)', positiveNumber)
+    .option(
+      '--lr <x>',
+      'learning rate (default: transfer 0.001 Adam, seed-cnn the schedule’s)',
+      positiveNumber,
+    )
+    .addOption(
+      new Option(
+        '--schedule <name>',
+        'seed-cnn: adam-cosine (Adam, warm-up, cosine to 0, last epoch kept) or sgd-decay (the tutorial’s SGD, early stopping)',
+      ).choices(SEED_CNN_SCHEDULE_NAMES),
+    )
     .option(
       '--val-split <fraction>',
       'share of photos sealed before any choice and measured on (default: transfer 0, cross-validating every photo; seed-cnn 0.2, its validation)',
@@ -129,7 +142,11 @@ export function trainCommand(): Command {
 
 /** The flags as a complete, stored set of options: per-architecture defaults filled in. */
 export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
-  const defaults = ARCH_DEFAULTS[flags.arch]
+  const schedule =
+    flags.arch === 'seed-cnn' ? (flags.schedule ?? ARCH_DEFAULTS['seed-cnn'].schedule) : undefined
+  const defaults = schedule
+    ? { ...ARCH_DEFAULTS[flags.arch], ...SEED_CNN_SCHEDULES[schedule] }
+    : ARCH_DEFAULTS[flags.arch]
   const learningRate = flags.lr ?? defaults.learningRate
   return {
     arch: flags.arch,
@@ -144,6 +161,7 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     epochs: flags.epochs ?? defaults.epochs,
     batchSize: flags.batchSize,
     learningRate,
+    schedule,
     valSplit: flags.valSplit ?? (flags.valData === undefined ? defaults.valSplit : 0),
     folds: flags.folds,
     seed: flags.seed,
@@ -198,6 +216,7 @@ async function resumeRun(flags: TrainFlags) {
   const record = await run.readRecord()
   // Runs recorded before --arch and --augment existed were transfer runs without augmentation.
   const options = { arch: 'transfer', augment: 'none', ...record.options } as TrainOptions
+  if (options.arch === 'seed-cnn') options.schedule ??= 'sgd-decay'
   console.error(`Resuming run ${run.id}.`)
   await run.updateRecord({ status: 'running' })
   return { run, options }
@@ -266,7 +285,10 @@ function rejectConflicts(flags: TrainFlags, given: (name: string) => boolean): v
       '--val-split and --val-data exclude each other: hold out a share, or give a folder.',
     )
   }
-  if (flags.arch !== 'seed-cnn') return
+  if (flags.arch !== 'seed-cnn') {
+    if (given('schedule')) throw new FlagConflictError('--schedule only applies to --arch seed-cnn.')
+    return
+  }
   const transferOnly = [
     'backbone',
     'preset',
@@ -339,6 +361,7 @@ export interface TrainFlags {
   epochs?: number
   batchSize: number
   lr?: number
+  schedule?: SeedCnnSchedule
   valSplit?: number
   folds: number
   augment?: AugmentName

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import type { TimeDecaySgd } from '@whisker/model-core/training'
+import type { ScheduledOptimizer } from '@whisker/model-core/training'
 import type { Concrete } from '../core/backend.ts'
 import { weightLayout } from './shard-gradient.ts'
 import type { SeedCnnRecipe, StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
@@ -39,14 +39,14 @@ interface Lane {
  * Data-parallel training across worker threads (tfjs-backend-wasm runs one thread per instance in Node).
  * Each step the main thread writes the model's weights and the batch to shared memory; worker `r` takes
  * rows [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), computes its share of the batch-mean loss's gradient on its own replica and
- * writes it to its slot; the main thread adds the slots in rank order and steps `sgd` on its own model, which
+ * writes it to its slot; the main thread adds the slots in rank order and steps `schedule.optimizer` on its own model, which
  * stays the one that is evaluated, checkpointed and exported. Every part is deterministic, so a seed and a
  * worker count give the same weights every time; dropout masks are drawn per (step, rank), so another worker
  * count draws other masks.
  */
 export async function createParallelStepper(
   model: tfl.LayersModel,
-  sgd: TimeDecaySgd,
+  schedule: ScheduledOptimizer,
   options: { recipe: SeedCnnRecipe; backend: Concrete; workers: number; batchSize: number },
 ): Promise<TrainStepper> {
   const { recipe, workers, batchSize } = options
@@ -92,7 +92,7 @@ export async function createParallelStepper(
         busy.map((lane, rank) => {
           const first = rank * per
           const request: StepRequest = {
-            step: sgd.step - 1,
+            step: schedule.step - 1,
             first,
             count: Math.min(per, total - first),
             total,
@@ -112,7 +112,7 @@ export async function createParallelStepper(
           tensor: tf.reshape(tf.slice(sum, layout.offsets[i]!, v.size), v.shape),
         }))
       })
-      sgd.optimizer.applyGradients(named)
+      schedule.optimizer.applyGradients(named)
       tf.dispose(named.map((n) => n.tensor))
       const loss = replies.reduce((n, r) => n + (r.kind === 'done' ? r.loss : 0), 0)
       const correct = replies.reduce((n, r) => n + (r.kind === 'done' ? r.correct : 0), 0)
@@ -167,12 +167,16 @@ function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
  */
 export async function stepperFor(
   model: tfl.LayersModel,
-  sgd: TimeDecaySgd,
+  schedule: ScheduledOptimizer,
   options: { recipe: SeedCnnRecipe; backend: string; workers?: number; batchSize: number },
 ): Promise<{ stepper: TrainStepper; workers: number }> {
   const workers = options.workers ?? 1
   if (workers > 1 && (options.backend === 'wasm' || options.backend === 'cpu')) {
-    const stepper = await createParallelStepper(model, sgd, { ...options, backend: options.backend, workers })
+    const stepper = await createParallelStepper(model, schedule, {
+      ...options,
+      backend: options.backend,
+      workers,
+    })
     return { stepper, workers }
   }
   return { stepper: inProcessStepper(model), workers: 1 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { argmax } from '@whisker/model-core'
-import { setDropoutStep, type TimeDecaySgd } from '@whisker/model-core/training'
+import { type ScheduledOptimizer, setDropoutStep } from '@whisker/model-core/training'
 import { seededRandom } from '@whisker/preprocess'
 import { shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
@@ -19,8 +19,12 @@ export interface NetworkFitOptions {
   classes: number
   epochs: number
   batchSize: number
-  /** Stop after this many epochs without a better validation loss; the best epoch's weights are kept. */
-  patience: number
+  /**
+   * Early stopping: stop after this many epochs without a better validation loss and keep the best epoch's
+   * weights — the validation photos then choose the epoch. Absent: every epoch runs and the last one's
+   * weights are kept (a schedule that ends at rate 0), so the validation figure stays a measurement.
+   */
+  patience?: number
   seed: number
   /** Turns a batch of 0–255 pixels into what the network is trained on (augmentation, scaling). */
   prepareBatch: (pixels: tf.Tensor4D, batchSeed: number) => tf.Tensor4D
@@ -71,14 +75,14 @@ export const NETWORK_CHECKPOINT = {
  */
 export async function fitNetwork(
   model: tfl.LayersModel,
-  sgd: TimeDecaySgd,
+  schedule: ScheduledOptimizer,
   train: PixelSet,
   val: PixelSet,
   options: NetworkFitOptions,
 ): Promise<NetworkFitResult> {
   const { run, stop } = options
   // A run interrupted before its first checkpoint (while decoding photos) starts training afresh.
-  let state: NetworkCheckpoint = (options.resume && (await restore(model, sgd, run))) || {
+  let state: NetworkCheckpoint = (options.resume && (await restore(model, schedule, run))) || {
     epoch: 0,
     batch: 0,
     step: 0,
@@ -95,7 +99,7 @@ export async function fitNetwork(
   const batches = Math.ceil(train.count / options.batchSize)
   const save = async () => {
     await writeWeights(run, NETWORK_CHECKPOINT.weights, model.getWeights())
-    await writeTensors(run, NETWORK_CHECKPOINT.optimizer, toMap(await sgd.optimizer.getWeights()))
+    await writeTensors(run, NETWORK_CHECKPOINT.optimizer, toMap(await schedule.optimizer.getWeights()))
     await writeWeights(run, NETWORK_CHECKPOINT.best, best)
     await run.writeJson(NETWORK_CHECKPOINT.state, state)
   }
@@ -109,7 +113,7 @@ export async function fitNetwork(
       // A batch resolves in microtasks only; yield a turn so a Ctrl-C's signal handler can run.
       await new Promise(setImmediate)
       if (stop.requested) {
-        state = { ...state, epoch, batch, step: sgd.step }
+        state = { ...state, epoch, batch, step: schedule.step }
         await save()
         throw new StopRequested()
       }
@@ -125,7 +129,7 @@ export async function fitNetwork(
           options.classes,
         ),
       ])
-      rate = sgd.nextRate()
+      rate = schedule.nextRate()
       const [loss, acc] = await stepper.step(xs as tf.Tensor4D, ys as tf.Tensor2D)
       tf.dispose([xs!, ys!])
       state.sums = {
@@ -147,7 +151,7 @@ export async function fitNetwork(
     }
     const history = [...state.history, record]
     let bestState = state.best
-    if (record.val_loss < state.best.loss - 1e-4) {
+    if (options.patience === undefined || record.val_loss < state.best.loss - 1e-4) {
       tf.dispose(best)
       best = model.getWeights().map((w) => w.clone())
       bestState = { loss: record.val_loss, epoch }
@@ -155,14 +159,14 @@ export async function fitNetwork(
     state = {
       epoch: epoch + 1,
       batch: 0,
-      step: sgd.step,
+      step: schedule.step,
       sums: { loss: 0, acc: 0, seen: 0 },
       history,
       best: bestState,
     }
     await save()
     await options.onEpoch?.(record, history)
-    if (epoch - bestState.epoch >= options.patience) break
+    if (options.patience !== undefined && epoch - bestState.epoch >= options.patience) break
   }
   model.setWeights(best)
   tf.dispose(best)
@@ -199,7 +203,7 @@ function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOpti
 
 async function restore(
   model: tfl.LayersModel,
-  sgd: TimeDecaySgd,
+  schedule: ScheduledOptimizer,
   run: RunDir,
 ): Promise<NetworkCheckpoint | undefined> {
   const state = await run.readJson<NetworkCheckpoint>(NETWORK_CHECKPOINT.state).catch(() => undefined)
@@ -207,8 +211,8 @@ async function restore(
   model.setWeights(await readWeights(run, NETWORK_CHECKPOINT.weights))
   const optimizer = await readTensors(run, NETWORK_CHECKPOINT.optimizer)
   // Optimiser state (iterations, then one momentum accumulator per weight) is matched by order.
-  await sgd.optimizer.setWeights(Object.entries(optimizer).map(([name, tensor]) => ({ name, tensor })))
-  sgd.step = state.step
+  await schedule.optimizer.setWeights(Object.entries(optimizer).map(([name, tensor]) => ({ name, tensor })))
+  schedule.step = state.step
   return state
 }
 

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { buildSeedCnn, convertLayersModel, SEED_CNN_INPUT, TimeDecaySgd } from '@whisker/model-core/training'
+import {
+  buildSeedCnn,
+  convertLayersModel,
+  type ScheduledOptimizer,
+  SEED_CNN_INPUT,
+  TimeDecaySgd,
+  WarmupCosineAdam,
+} from '@whisker/model-core/training'
 import type { ResizePolicy } from '@whisker/preprocess'
 import { createAugmenter } from '../augment/augmenter.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
@@ -19,8 +26,8 @@ const PATIENCE = 8
 
 /**
  * The reference tutorial's CNN trained from pixels: photos decoded once, augmented on the fly per batch,
- * SGD with momentum and time-based decay, early stopping on validation loss, then the same calibration,
- * export and quantization as every Whisker model.
+ * optimised by the run's schedule (see SEED_CNN_SCHEDULES), then the same calibration, export and
+ * quantization as every Whisker model.
  */
 export async function trainSeedCnn(options: TrainOptions, context: TrainContext): Promise<TrainSummary> {
   const { reporter, run, stop } = context
@@ -52,9 +59,10 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
   const labelsOf = (set: PixelSet) => Int32Array.from(set.files, (f) => labels.indexOf(f.label))
   const recipe = { kind: 'seed-cnn', classes: labels.length, seed: options.seed, size: policy.size } as const
   const model = buildSeedCnn(recipe)
-  const sgd = new TimeDecaySgd(options.learningRate)
-  model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
-  const { stepper, workers } = await stepperFor(model, sgd, {
+  const perEpoch = Math.ceil(train.set.count / options.batchSize)
+  const { schedule, patience } = scheduleFor(options, perEpoch)
+  model.compile({ optimizer: schedule.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  const { stepper, workers } = await stepperFor(model, schedule, {
     recipe,
     backend: backend.backend,
     workers: options.workers,
@@ -63,20 +71,19 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
   if (workers > 1) reporter.info(`training on ${workers} worker threads, the batch split between them`)
   const spec = AUGMENT_PRESETS[options.augment]
   const toUnit = (pixels: tf.Tensor4D) => tf.mul(pixels, SEED_CNN_INPUT.normalization.scale) as tf.Tensor4D
-  const perEpoch = Math.ceil(train.set.count / options.batchSize)
   // One bar over every batch of every epoch: its ETA is for the full --epochs (early stopping ends sooner).
   const progress = reporter.stage('train', options.epochs * perEpoch)
   // Workers hold the process open: closed however training ends (done, stopped or failed).
   const fit = await (async () => {
     try {
-      return await fitNetwork(model, sgd, train.set, val.set, {
+      return await fitNetwork(model, schedule, train.set, val.set, {
         stepper,
         trainLabels: labelsOf(train.set),
         valLabels: labelsOf(val.set),
         classes: labels.length,
         epochs: options.epochs,
         batchSize: options.batchSize,
-        patience: PATIENCE,
+        patience,
         seed: options.seed,
         prepareBatch: (pixels, batchSeed) => toUnit(createAugmenter(spec, batchSeed).apply(pixels)),
         prepareValidation: toUnit,
@@ -97,8 +104,14 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
       stepper.dispose()
     }
   })()
-  reporter.info(`seed CNN: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`)
-  sgd.optimizer.dispose()
+  reporter.info(
+    patience === undefined
+      ? `seed CNN: the last of ${fit.history.length} epochs kept (no epoch chosen on validation)`
+      : `seed CNN: best epoch ${fit.bestEpoch + 1} of ${fit.history.length}`,
+  )
+  schedule.optimizer.dispose()
+  // Without early stopping (and with an explicit validation folder or share), nothing was chosen on `val`.
+  const sealed = patience === undefined && val.set.count > 0
 
   return finishTraining(
     {
@@ -106,8 +119,14 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
       architecture: { kind: 'seed-cnn', head: 'flatten → dense(64, relu) → dropout → dense(softmax)' },
       policy,
       normalization: SEED_CNN_INPUT.normalization,
-      temperature: fitTemperature(fit.valProbabilities, Array.from(labelsOf(val.set))),
-      calibratedOn: 'validation split',
+      // The tutorial's schedule already chose its epoch on the validation photos, so they calibrate too. A
+      // fixed schedule keeps them sealed: no temperature (1), and their figure is the run's estimate.
+      ...(sealed
+        ? { temperature: 1, calibratedOn: 'not calibrated: the validation photos stay sealed' }
+        : {
+            temperature: fitTemperature(fit.valProbabilities, Array.from(labelsOf(val.set))),
+            calibratedOn: 'validation split',
+          }),
       featureShape: featureMapShape(model),
       memoryKey: `seed-cnn-${policy.size}`,
       epochs: fit.history.length,
@@ -117,13 +136,30 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
       labels,
       train: train.set.files,
       val: val.set.files,
-      valRole: 'validation',
+      valRole: sealed ? 'sealed' : 'validation',
       run,
       reporter,
       backend: backend.backend,
       started,
     },
   )
+}
+
+/**
+ * The run's optimiser and, for the tutorial's schedule, its early-stopping patience. Runs recorded before
+ * `--schedule` existed used the tutorial's.
+ */
+function scheduleFor(
+  options: TrainOptions,
+  stepsPerEpoch: number,
+): { schedule: ScheduledOptimizer; patience?: number } {
+  if ((options.schedule ?? 'sgd-decay') === 'sgd-decay') {
+    return { schedule: new TimeDecaySgd(options.learningRate), patience: PATIENCE }
+  }
+  const totalSteps = options.epochs * stepsPerEpoch
+  // One epoch of warm-up: Adam's first steps on freshly initialised weights are the least reliable.
+  const warmupSteps = Math.min(stepsPerEpoch, Math.floor(totalSteps / 4))
+  return { schedule: new WarmupCosineAdam({ learningRate: options.learningRate, totalSteps, warmupSteps }) }
 }
 
 /** The feature map the classifier reads: what Flatten takes. */

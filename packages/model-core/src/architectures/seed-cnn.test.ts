@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { convertLayersModel } from '../export/convert.ts'
 import { serializeGraph } from '../export/serialize.ts'
 import { loadStock, maxAbsDiff, runGraph, useWasmBackend } from '../test-support/tf.ts'
-import { buildSeedCnn, SEED_CNN_INPUT, TimeDecaySgd } from './seed-cnn.ts'
+import { buildSeedCnn, SEED_CNN_INPUT } from './seed-cnn.ts'
 
 beforeAll(useWasmBackend)
 
@@ -48,19 +48,5 @@ describe('the seed CNN', () => {
     const expected = (model.predict(tf.div(pixels, 255)) as tf.Tensor).dataSync()
     const actual = await runGraph(graph, { pixels }, 'probabilities')
     expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-5)
-  })
-})
-
-describe('TimeDecaySgd', () => {
-  it('follows Keras time-based decay: lr / (1 + decay · step)', () => {
-    const sgd = new TimeDecaySgd(0.01, 0.9, 0.1)
-    expect([sgd.nextRate(), sgd.nextRate(), sgd.nextRate()]).toEqual([0.01, 0.01 / 1.1, 0.01 / 1.2])
-    expect(sgd.step).toBe(3)
-  })
-
-  it('resumes its schedule at the step a checkpoint stored', () => {
-    const sgd = new TimeDecaySgd(0.01, 0.9, 0.1)
-    sgd.step = 2
-    expect(sgd.nextRate()).toBe(0.01 / 1.2)
   })
 })

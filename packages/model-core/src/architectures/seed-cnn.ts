@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { steppedDropout } from './dropout.ts'
 
@@ -47,38 +46,4 @@ export function buildSeedCnn(options: SeedCnnOptions): tfl.Sequential {
   model.add(dropout(0.5, 6))
   model.add(tfl.layers.dense({ units: options.classes, activation: 'softmax', kernelInitializer: init(4) }))
   return model
-}
-
-/**
- * The tutorial's optimiser: SGD, learning rate 0.01, momentum 0.9, with Keras' time-based decay
- * lr_t = lr / (1 + decay · t) applied per batch (t = batches seen). tfjs has no decaying SGD, so the
- * schedule is applied by setting the rate before each batch.
- */
-export class TimeDecaySgd {
-  readonly optimizer: tf.MomentumOptimizer
-  readonly #initial: number
-  readonly #decay: number
-  #step = 0
-
-  constructor(learningRate = 0.01, momentum = 0.9, decay = learningRate / 25) {
-    this.optimizer = tf.train.momentum(learningRate, momentum)
-    this.#initial = learningRate
-    this.#decay = decay
-  }
-
-  /** Batches seen so far: what a checkpoint stores, and sets again to resume the schedule. */
-  get step(): number {
-    return this.#step
-  }
-
-  set step(value: number) {
-    this.#step = value
-  }
-
-  /** Call before each batch: advances the schedule and returns the rate that batch uses. */
-  nextRate(): number {
-    const rate = this.#initial / (1 + this.#decay * this.#step++)
-    this.optimizer.setLearningRate(rate)
-    return rate
-  }
 }
