@@ -18,8 +18,8 @@
  */
 import '@tensorflow/tfjs-backend-cpu'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import * as tf from '@tensorflow/tfjs-core'
@@ -236,6 +236,84 @@ console.error(
   `seed CNN bounded run: ${bounded.epochs} epochs, ${pct(bounded.accuracy)}, ${bounded.wallSeconds.toFixed(0)} s`,
 )
 
+// ---------------------------------------------------------------------------------------------- workers
+
+/**
+ * Scaling across worker threads, through the CLI as users run it: the same small `whisker train` at one
+ * worker and at every core (at least two), interleaved round by round so load from elsewhere hits both
+ * alike; each figure is a stage's photos over its own seconds from the trainer's progress events (startup,
+ * decoding and export excluded), the median over rounds. Embedding is the transfer path (photos and
+ * mirrors through MobileNetV2 α0.35); training is the seed CNN's steps with the batch split across workers.
+ */
+const WORKER_COUNTS = [...new Set([1, Math.max(2, availableParallelism())])]
+const SCALING = QUICK ? { rounds: 1, perClass: 40 } : { rounds: 3, perClass: 150 }
+
+async function stageRate(args: string[], stages: (name: string) => boolean): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'whisker-bench-workers-'))
+  try {
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'apps', 'trainer', 'src', 'cli.ts'),
+        ...['train', '--data', BENCH_INPUTS.data, '--limit-per-class', String(SCALING.perClass), ...args],
+        ...['--runs', join(dir, 'runs'), '--out', join(dir, 'model'), '--no-cache', '--quantize', 'none'],
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    )
+    const last = new Map<string, { done: number; seconds: number }>()
+    for (const line of stderr.split('\n')) {
+      if (!line.startsWith('{')) continue
+      const event = JSON.parse(line) as { event?: string; stage?: string; done: number; seconds: number }
+      if (event.event === 'progress' && event.stage && stages(event.stage)) last.set(event.stage, event)
+    }
+    const all = [...last.values()]
+    return all.reduce((n, e) => n + e.done, 0) / all.reduce((t, e) => t + e.seconds, 0)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const scalingRuns = {
+  embedding: (workers: number) =>
+    stageRate(
+      ['--workers', String(workers), '--epochs', '1', '--folds', '2', '--no-fine-tune'],
+      (name) => name === 'embed mirrored',
+    ),
+  seedCnn: (workers: number) =>
+    stageRate(
+      ['--arch', 'seed-cnn', '--workers', String(workers), '--epochs', '1'],
+      (name) => name === 'train',
+    ),
+}
+const scalingSamples = new Map<string, number[]>()
+for (let round = 0; round < SCALING.rounds; round++) {
+  for (const [what, run] of Object.entries(scalingRuns)) {
+    for (const workers of WORKER_COUNTS) {
+      const key = `${what}/${workers}`
+      scalingSamples.set(key, [...(scalingSamples.get(key) ?? []), await run(workers)])
+    }
+  }
+}
+const scaling = Object.keys(scalingRuns).flatMap((what) => {
+  const one = summarize(scalingSamples.get(`${what}/1`)!).median
+  return WORKER_COUNTS.map((workers) => {
+    const imagesPerSecond = summarize(scalingSamples.get(`${what}/${workers}`)!).median
+    return {
+      what,
+      workers,
+      imagesPerSecond,
+      speedUp: imagesPerSecond / one,
+      perCore: imagesPerSecond / one / workers,
+    }
+  })
+})
+const scalingLoad = loadavg()[0]!
+for (const s of scaling) {
+  console.error(
+    `${s.what}, ${s.workers} worker(s): ${s.imagesPerSecond.toFixed(1)} img/s, ×${s.speedUp.toFixed(2)}`,
+  )
+}
+
 // ---------------------------------------------------------------------------------------------- report
 
 /** One decimal, or two significant digits below 1 (the cpu backend's figures). */
@@ -306,6 +384,19 @@ const markdown = [
   '',
   `The tutorial's 89.4 % took 34 epochs over 20,000 photos (21,000 optimiser steps); this run takes ${Math.ceil(bounded.trainPhotos / 32) * bounded.epochs}.`,
   '',
+  `### Worker threads (\`--workers\`), ${availableParallelism()} cores, 1-minute load average ${scalingLoad.toFixed(1)} when done`,
+  '',
+  table(
+    ['stage', 'workers', 'images/s (median)', 'vs one worker', 'per-core efficiency'],
+    scaling.map((s) => [
+      s.what === 'embedding' ? 'embedding (MobileNetV2 α0.35, photos + mirrors)' : 'seed CNN training steps',
+      s.workers,
+      s.imagesPerSecond.toFixed(1),
+      `×${s.speedUp.toFixed(2)}`,
+      pct(s.perCore),
+    ]),
+  ),
+  '',
   '### MobileNetV2 α0.35, 224×224, batch 32: fine-tuning the top block on wasm',
   '',
   table(
@@ -337,6 +428,7 @@ const method = [
   `The PyTorch figure is quoted, not measured (PyTorch is not installed here): ${QUOTED_PYTORCH.imagesPerSecond} img/s for native PyTorch training the same network on one thread, batch 32 (source: ${QUOTED_PYTORCH.source}). The "vs PyTorch" column divides this run's images/s by it.`,
   `Training kernels: ${WASM_TRAINING_KERNELS.added.join(', ')} added; ${WASM_TRAINING_KERNELS.replaced.join(', ')} replaced (@whisker/model-core/kernels).`,
   `Seed CNN run: \`whisker train --arch seed-cnn${QUICK ? ' --epochs 2 --limit-per-class 150' : ''}\` on the dataset's deterministic 80/20 split, default flags otherwise (150×150 stretched, \`--augment seed\`, batch 32, \`--schedule adam-cosine\`: Adam 3e-4, one epoch of warm-up, cosine decay to 0, the last epoch kept, no temperature; auto-quantized export); the validation photos choose nothing, so accuracy and log loss are the exported model's on photos it never trained or chose anything on; images/s are training photos over each epoch's wall time (augmentation, steps and the validation pass included), the median over epochs.`,
+  `Worker threads: \`whisker train --limit-per-class ${SCALING.perClass} --no-cache --workers N\` (transfer: \`--epochs 1 --folds 2 --no-fine-tune\`; seed CNN: \`--arch seed-cnn --epochs 1\`), N = ${WORKER_COUNTS.join(' and ')}, interleaved over ${SCALING.rounds} round(s); images/s are a stage's photos over that stage's seconds from the trainer's own progress events (embedding: \`embed mirrored\`, the second pass over the photos, once the workers have loaded the backbone; seed CNN: \`train\`), the median over rounds; per-core efficiency is the speed-up over one worker divided by the workers. Other work on the machine lowers the speed-up: read it beside the load average.`,
   'MobileNetV2: the pretrained α0.35 backbone, cut before block_16 by `splitBackbone` (what `--fine-tune 11` unfreezes); that trunk runs in inference mode each step (frozen, so no gradient flows through it) and the top block (block_16 expand/depthwise/project, Conv_1, their BatchNorms, in training mode) plus global average pooling and a 2-class dense head train with SGD momentum 0.9. A step is trunk.predict + trainOnBatch on the top; running the whole graph under the gradient tape at batch 32 instead exceeds the wasm backend’s 4 GiB heap.',
 ]
 
@@ -355,6 +447,12 @@ const path = await writeResult({
     quotedPytorch: { ...QUOTED_PYTORCH, measuredInThisRun: false },
     goalImagesPerSecond: GOAL,
     seedCnnBoundedRun: bounded,
+    workerScaling: {
+      rounds: SCALING.rounds,
+      photosPerClass: SCALING.perClass,
+      loadAverage: scalingLoad,
+      rows: scaling,
+    },
     mobilenetV2FineTune: { ...fineTune, trunkMsLastStep: lastTrunkMs, trainableParameters: trainable },
     kernels: WASM_TRAINING_KERNELS,
   },
