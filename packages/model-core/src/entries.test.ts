@@ -86,7 +86,6 @@ describe('the entry points', () => {
         'convertLayersModel',
         'createEmbedder',
         'createTrunkEmbedder',
-        'defaultCacheDir',
         'embeddingModel',
         'encodeTensor',
         'exportGraphModel',

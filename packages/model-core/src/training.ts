@@ -30,7 +30,6 @@ export {
   type AnyBackbone,
   BackboneNotFoundError,
   type BackboneSource,
-  defaultCacheDir,
   GraphBackboneNotTrainableError,
   type LoadedBackbone,
   loadAnyBackbone,

@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism, totalmem } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
+import { BACKBONES } from '@whisker/model-core/training'
 import { afterAll, describe, expect, it } from 'vitest'
 import { whisker } from '../../test/support.ts'
 import { diskEmbeddingCache } from '../data/embedding-cache.ts'
@@ -55,7 +56,14 @@ describe('whisker doctor', () => {
     writeFileSync(join(CACHE, 'quantization-choices', 'transfer.json'), '{}\n')
 
     const { stdout } = await whisker('doctor', '--json', '--cache-dir', CACHE)
-    const [embeddings, choices, , models] = (JSON.parse(stdout) as Diagnosis).caches
+    const { caches } = JSON.parse(stdout) as Diagnosis
+    // Nothing downloads backbones, so there is no download cache to report.
+    expect(caches.map((c) => c.name)).toEqual([
+      'embeddings (--cache-dir)',
+      'quantization choices',
+      'backbones folder (--models)',
+    ])
+    const [embeddings, choices, models] = caches
     const entry = join(CACHE, `${IDENTITY.namespace}-ffffffffffff`, 'ab', 'ab12.wemb2')
     expect(embeddings).toEqual({
       name: 'embeddings (--cache-dir)',
@@ -71,6 +79,19 @@ describe('whisker doctor', () => {
     expect(choices).toMatchObject({ exists: true, files: 1, bytes: 3 })
     expect(models).toMatchObject({ path: relative(REPO_ROOT, DEFAULTS.models), exists: true })
     expect(models!.path.startsWith('/')).toBe(false)
+    const missing = Object.keys(BACKBONES).filter(
+      (name) => !existsSync(join(DEFAULTS.models, name, 'model.json')),
+    )
+    expect(models!.notes).toEqual(missing.length === 0 ? [] : [expect.stringContaining(missing.join(', '))])
+  })
+
+  it('names the registry backbones the models folder lacks, since nothing downloads them', async () => {
+    const empty = join(CACHE, 'no-models')
+    mkdirSync(empty, { recursive: true })
+    const { stdout } = await whisker('doctor', '--cache-dir', CACHE, '--models', empty)
+    expect(stdout).toContain(
+      `    registry backbones missing here (never downloaded; put their folders here to use them): ${Object.keys(BACKBONES).join(', ')}`,
+    )
   })
 
   it('prints one line per backend, marking the one auto picks, then the machine and the caches', async () => {

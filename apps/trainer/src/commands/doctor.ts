@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os'
 import { join, relative, resolve, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
-import { defaultCacheDir } from '@whisker/model-core/training'
+import { BACKBONES } from '@whisker/model-core/training'
 import { Command } from 'commander'
 import { BACKEND_CHOICES, type Concrete, tryBackend } from '../core/backend.ts'
 import { defaultEmbeddingCacheDir, EMBEDDING_ENTRY_EXTENSION } from '../data/embedding-cache.ts'
@@ -75,8 +75,7 @@ export async function diagnose(options: { cacheDir: string; models: string }): P
     caches: [
       await embeddingCache(resolve(options.cacheDir)),
       await folderCheck('quantization choices', join(resolve(options.cacheDir), 'quantization-choices')),
-      await folderCheck('downloaded backbones', defaultCacheDir()),
-      await folderCheck('backbones folder (--models)', resolve(options.models)),
+      await modelsFolder(resolve(options.models)),
     ],
   }
 }
@@ -121,6 +120,18 @@ async function embeddingCache(root: string): Promise<CacheCheck> {
   if (unfinished.length > 0) {
     check.notes.push(
       `${count(unfinished.length, 'unfinished write')} left by stopped trainers: safe to delete`,
+    )
+  }
+  return check
+}
+
+/** The models folder, naming the registry backbones it lacks: nothing downloads them, so `train` would refuse them. */
+async function modelsFolder(root: string): Promise<CacheCheck> {
+  const check = await folderCheck('backbones folder (--models)', root)
+  const missing = Object.keys(BACKBONES).filter((name) => !existsSync(join(root, name, 'model.json')))
+  if (missing.length > 0) {
+    check.notes.push(
+      `registry backbones missing here (never downloaded; put their folders here to use them): ${missing.join(', ')}`,
     )
   }
   return check

@@ -142,6 +142,17 @@ describe('whisker train', () => {
     expect((failure as { stderr: string }).stderr).toMatch(/11.*20.*\[INVALID_FINE_TUNE_DEPTH\]/)
   })
 
+  it('refuses a backbone missing from --models as BACKBONE_NOT_FOUND, naming where it looked: nothing downloads it', async () => {
+    const models = await mkdtemp(join(tmpdir(), 'whisker-no-models-'))
+    const args = ['--limit-per-class', '5', '--epochs', '1', '--models', models, '--no-cache']
+    const failure = await whisker('train', ...args).catch((e: { stderr: string; code: number }) => e)
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /Backbone mobilenet_v2_0\.35 not found\. Looked in: \S+mobilenet_v2_0\.35\. Whisker never downloads weights.*\[BACKBONE_NOT_FOUND\]/,
+    )
+    expect((failure as { stderr: string }).stderr).toContain(join(models, 'mobilenet_v2_0.35'))
+  })
+
   it('keeps a run directory with history, split, float32 graph, exported model and out-of-fold predictions', async () => {
     const [id] = readdirSync(RUNS).sort()
     const runDir = join(RUNS, id!)

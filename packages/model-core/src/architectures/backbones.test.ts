@@ -34,10 +34,8 @@ describe('the backbone registry', () => {
     expect(backboneSpecSchema.parse(backboneSpec(name))).toEqual(backboneSpec(name))
   })
 
-  it('downloads only over https', () => {
-    for (const spec of Object.values(BACKBONES)) {
-      if ('url' in spec) expect(new URL(spec.url).protocol).toBe('https:')
-    }
+  it.each(NAMES)('%s names the https origin its weights come from (provenance; never fetched)', (name) => {
+    expect(new URL(backboneSpec(name).origin!).protocol).toBe('https:')
   })
 
   it('defaults to MobileNetV2 α0.35, a registry entry', () => {
@@ -82,7 +80,7 @@ describe('isBackboneName', () => {
 })
 
 describe('parseBackboneSpec', () => {
-  const mine = { ...backboneSpec('mobilenet_v2_0.35'), name: 'my-net', url: undefined }
+  const mine = { ...backboneSpec('mobilenet_v2_0.35'), name: 'my-net', origin: undefined }
 
   it('takes a spec like the registry’s entries', () => {
     expect(parseBackboneSpec(mine, 'my-net/whisker-backbone.json')).toMatchObject({
@@ -91,12 +89,17 @@ describe('parseBackboneSpec', () => {
     })
   })
 
+  it('takes a spec file written before `url` was renamed `origin`, dropping the old field', () => {
+    const old = { ...mine, url: 'https://example.com/pet-net/model.json' }
+    expect(parseBackboneSpec(old, 'my-net/whisker-backbone.json')).not.toHaveProperty('url')
+  })
+
   it('refuses a bad spec as INVALID_BACKBONE_SPEC, naming the file and every bad field', () => {
     const bad = {
       ...mine,
       inputSize: 'big',
       normalization: { scale: 0, offset: -1 },
-      url: 'http://x.test/m.json',
+      origin: 'http://x.test/m.json',
     }
     expect(() => parseBackboneSpec(bad, 'my-net/whisker-backbone.json')).toThrow(InvalidBackboneSpecError)
     const error = (() => {
@@ -107,7 +110,12 @@ describe('parseBackboneSpec', () => {
       }
     })()
     expect(error?.code).toBe('INVALID_BACKBONE_SPEC')
-    for (const part of ['my-net/whisker-backbone.json', 'at inputSize', 'at normalization.scale', 'at url'])
+    for (const part of [
+      'my-net/whisker-backbone.json',
+      'at inputSize',
+      'at normalization.scale',
+      'at origin',
+    ])
       expect(error?.message).toContain(part)
   })
 })

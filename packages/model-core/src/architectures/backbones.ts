@@ -15,8 +15,12 @@ export const backboneSpecSchema = z.object({
   featureLayer: z.string().min(1),
   /** Channels of the feature layer: checked against the network when it loads. */
   featureDim: z.number().int().positive(),
-  /** Where users with internet get it; cached on disk after the first download. */
-  url: z.url({ protocol: /^https$/ }).optional(),
+  /**
+   * Where the weights come from (https), for provenance and for the not-found message. Never fetched: a
+   * backbone is read from disk only. (Spec files from before the rename may still carry `url`; like any
+   * unknown field it is dropped.)
+   */
+  origin: z.url({ protocol: /^https$/ }).optional(),
   license: z.string().min(1),
 })
 
@@ -52,7 +56,8 @@ export const BACKBONES = {
     normalization: TO_MINUS_ONE_ONE,
     featureLayer: 'out_relu',
     featureDim: 1280,
-    url: 'https://storage.googleapis.com/teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top/model.json',
+    origin:
+      'https://storage.googleapis.com/teachable-machine-models/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top/model.json',
     license: 'Apache-2.0 (Keras Applications MobileNetV2 weights)',
   },
   'mobilenet_v1_1.0_pw12': {
@@ -61,7 +66,7 @@ export const BACKBONES = {
     normalization: TO_MINUS_ONE_ONE,
     featureLayer: 'conv_pw_12_relu',
     featureDim: 1024,
-    url: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_1.0_224/model.json',
+    origin: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_1.0_224/model.json',
     license: 'Apache-2.0 (TensorFlow MobileNet v1 weights)',
   },
   'mobilenet_v2_1.0': {
@@ -71,6 +76,9 @@ export const BACKBONES = {
     // Keras `Conv_1` after relu6; BatchNorm is already folded into every kernel of this rebuild.
     featureLayer: 'conv_51',
     featureDim: 1280,
+    // Rebuilt as float32 layers from this int8 TFLite file (see ../shared/models/README.md).
+    origin:
+      'https://github.com/google-coral/test_data/blob/104342d2d3480b3e66203073dac24f4e2dbb4c41/tf2_mobilenet_v2_1.0_224_ptq.tflite',
     license: 'Apache-2.0 (TensorFlow MobileNetV2 weights, rebuilt from google-coral/test_data)',
   },
   darknet_tiny: {
@@ -79,6 +87,8 @@ export const BACKBONES = {
     normalization: TO_ZERO_ONE,
     featureLayer: 'leaky_re_lu_15',
     featureDim: 128,
+    origin:
+      'https://github.com/ml5js/ml5-data-and-models/tree/0612a3e7c51cbffdc5db701dff49d16d1ac26fa8/models/darknetclassifier/darknettiny',
     license: 'Darknet weights (public domain); ml5 packaging MIT',
   },
 } as const satisfies Record<string, BackboneSpec>

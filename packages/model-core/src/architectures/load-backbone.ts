@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { concatBytes } from '@whisker/preprocess'
-import { writeFolderAtomically } from '../write-atomically.ts'
 import {
   BACKBONE_SPEC_FILE,
+  BACKBONES,
   type BackboneSpec,
   backboneSpec,
   InvalidBackboneSpecError,
@@ -19,15 +18,8 @@ import { type GraphBackbone, isGraphModelFile, loadGraphBackbone } from './graph
 export interface BackboneSource {
   /** A registry name (e.g. mobilenet_v2_0.35) or a folder holding a model.json (layers or graph). */
   backbone: string
-  /** Folder of pretrained backbones, one sub-folder per name (WHISKER_MODELS). */
+  /** Folder of pretrained backbones, one sub-folder per registry name (--models, WHISKER_MODELS). */
   modelsDir?: string
-  /** Where downloads are cached (default ~/.cache/whisker/models). */
-  cacheDir?: string
-  /**
-   * Download from `<baseUrl>/<name>/model.json` (a mirror laid out like the models folder) instead of the
-   * backbone's canonical URL; this also makes backbones without a canonical URL downloadable.
-   */
-  baseUrl?: string
 }
 
 /** A backbone stored as a tfjs layers model: trainable, so it can also be fine-tuned. */
@@ -61,11 +53,12 @@ export function requireLayers(backbone: AnyBackbone, purpose: string): LoadedBac
 
 export class BackboneNotFoundError extends Error {
   readonly code = 'BACKBONE_NOT_FOUND'
-  constructor(what: string, tried: string[]) {
-    super(
-      `Backbone ${what} not found. Tried: ${tried.join('; ')}. Set WHISKER_MODELS or pass --backbone PATH.`,
-    )
+  /** Every place looked in, in order. */
+  readonly tried: readonly string[]
+  constructor(what: string, tried: readonly string[], remedy: string) {
+    super(`Backbone ${what} not found. Looked in: ${tried.join('; ') || 'nowhere'}. ${remedy}`)
     this.name = 'BackboneNotFoundError'
+    this.tried = tried
   }
 }
 
@@ -75,8 +68,9 @@ interface ModelJson {
 }
 
 /**
- * Resolves a backbone from a path, the models folder, the download cache or its canonical URL, in that
- * order; a layers model only (see loadAnyBackbone), cut at its feature layer.
+ * Resolves a backbone from the path given or, for a registry name, the models folder; a layers model only
+ * (see loadAnyBackbone), cut at its feature layer. Weights are read from disk only, never downloaded: runs
+ * must work offline and use exactly the files the user put in place.
  */
 export async function loadBackbone(source: BackboneSource): Promise<LoadedBackbone> {
   return requireLayers(
@@ -131,23 +125,25 @@ export async function loadAnyBackbone(source: BackboneSource): Promise<AnyBackbo
 async function locateBackbone(source: BackboneSource): Promise<{ folder: string; spec: BackboneSpec }> {
   if (!isBackboneName(source.backbone)) {
     const folder = resolve(source.backbone)
-    if (!existsSync(join(folder, 'model.json'))) throw new BackboneNotFoundError(source.backbone, [folder])
+    if (!existsSync(join(folder, 'model.json'))) {
+      throw new BackboneNotFoundError(
+        source.backbone,
+        [folder],
+        `Pass a folder holding a tfjs model.json and its weight shards, or a registry name (${Object.keys(BACKBONES).join(', ')}).`,
+      )
+    }
     return { folder, spec: await specForFolder(folder) }
   }
   const spec = backboneSpec(source.backbone)
-  const candidates = [
-    source.modelsDir && join(source.modelsDir, spec.name),
-    join(source.cacheDir ?? defaultCacheDir(), spec.name),
-  ].filter((c): c is string => Boolean(c))
-  const found = candidates.find((c) => existsSync(join(c, 'model.json')))
-  if (found) return { folder: found, spec }
-  const url = source.baseUrl
-    ? new URL(`${spec.name}/model.json`, withTrailingSlash(source.baseUrl)).href
-    : spec.url
-  if (!url) throw new BackboneNotFoundError(spec.name, candidates)
-  const cached = candidates.at(-1)!
-  await downloadModel(url, cached)
-  return { folder: cached, spec }
+  const folder = source.modelsDir && join(source.modelsDir, spec.name)
+  if (folder && existsSync(join(folder, 'model.json'))) return { folder, spec }
+  throw new BackboneNotFoundError(spec.name, folder ? [folder] : [], howToGet(spec))
+}
+
+/** What the user can do about a missing registry backbone: Whisker will not fetch it for them. */
+function howToGet(spec: BackboneSpec): string {
+  const origin = spec.origin ? ` Its weights come from ${spec.origin}.` : ''
+  return `Whisker never downloads weights: put the ${spec.name} folder (model.json and its weight shards) in the models folder (--models DIR or WHISKER_MODELS), or pass --backbone PATH to that folder.${origin}`
 }
 
 /**
@@ -168,17 +164,11 @@ async function specForFolder(folder: string): Promise<BackboneSpec> {
   }
   const name = folder.split(/[\\/]/).at(-1) ?? ''
   if (isBackboneName(name)) return backboneSpec(name)
-  throw new BackboneNotFoundError(`at ${folder}`, [
-    `${BACKBONE_SPEC_FILE} is missing there: it says the network's input size, value range and feature layer (see the model-core README), unless the folder is named like a registry entry`,
-  ])
-}
-
-function withTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`
-}
-
-export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'whisker', 'models')
+  throw new BackboneNotFoundError(
+    `at ${folder}`,
+    [file],
+    `${BACKBONE_SPEC_FILE} is missing there: it says the network's input size, value range and feature layer (see the model-core README "Your own backbone"), unless the folder is named like a registry entry.`,
+  )
 }
 
 /** Every group's shards, concatenated in manifest order: the weight bytes as tfjs reads them. */
@@ -188,31 +178,4 @@ async function readShards(folder: string, json: ModelJson): Promise<ArrayBuffer>
     for (const path of group.paths) shards.push(await readFile(join(folder, path)))
   }
   return concatBytes(shards).slice().buffer // a copy: a lone shard's Buffer may share a larger buffer
-}
-
-/** Downloads model.json and its shards into `folder`; written to a temp name first so a failed download never looks cached. */
-async function downloadModel(url: string, folder: string): Promise<void> {
-  const json = (await fetchOk(url).then((r) => r.json())) as ModelJson
-  await writeFolderAtomically(folder, async (staging) => {
-    for (const path of json.weightsManifest.flatMap((g) => g.paths)) {
-      assertPlainShardName(path, url)
-      const bytes = new Uint8Array(await (await fetchOk(new URL(path, url).href)).arrayBuffer())
-      await mkdir(dirname(join(staging, path)), { recursive: true })
-      await writeFile(join(staging, path), bytes)
-    }
-    await writeFile(join(staging, 'model.json'), JSON.stringify(json))
-  })
-}
-
-/** A shard name from a downloaded manifest must stay inside the cache folder: no `..`, no absolute paths. */
-function assertPlainShardName(path: string, url: string): void {
-  if (!/^[\w.-]+$/.test(path) || path.startsWith('.')) {
-    throw new Error(`Refusing weight shard "${path}" listed by ${url}: shard names must be plain file names.`)
-  }
-}
-
-async function fetchOk(url: string): Promise<Response> {
-  const response = await fetch(url)
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`)
-  return response
 }

@@ -34,7 +34,7 @@ const SOURCE = 'mobilenet_v2_0.35'
 export function cutSpec(
   overrides: Partial<Record<keyof BackboneSpec, unknown>> = {},
 ): Record<string, unknown> {
-  const { url: _url, ...registry } = BACKBONES[SOURCE]
+  const { origin: _origin, ...registry } = BACKBONES[SOURCE]
   return {
     ...registry,
     name: 'pet-net',
