@@ -7,6 +7,7 @@ import { filtersCommand } from './commands/filters.ts'
 import { predictCommand } from './commands/predict.ts'
 import { reportCommand } from './commands/report.ts'
 import { trainCommand } from './commands/train.ts'
+import { displayPathsIn } from './paths.ts'
 
 const program = new Command('whisker')
   .description('Whisker: labelled photos in, a small fast image classifier at the edge out.')
@@ -25,7 +26,7 @@ try {
   // Known failures carry a stable code; print the message, not a stack, and exit non-zero.
   const code = (error as { code?: unknown }).code
   if (error instanceof Error && typeof code === 'string') {
-    console.error(`whisker: ${error.message} [${code}]`)
+    console.error(`whisker: ${displayPathsIn(error.message)} [${code}]`)
     process.exit(1)
   }
   throw error

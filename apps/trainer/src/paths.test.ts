@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { displayPath, REPO_ROOT } from './paths.ts'
+import { displayPath, displayPathsIn, REPO_ROOT } from './paths.ts'
 
 describe('displayPath', () => {
   it('prints a path inside the repository relative to its root', () => {
@@ -17,5 +17,15 @@ describe('displayPath', () => {
     // ~/… when the repository is elsewhere, ../… when it is under the home folder too: never /root/….
     expect(displayPath(join(homedir(), '.cache', 'whisker'))).toMatch(/^(~|\.\.)\//)
     expect(displayPath('/nonexistent/model')).toBe('/nonexistent/model')
+  })
+})
+
+describe('displayPathsIn', () => {
+  it('prints every absolute path of a message as displayPath does, and leaves URLs and the rest alone', () => {
+    const models = join(REPO_ROOT, '..', 'shared', 'models', 'mobilenet_v2_1.0')
+    const message = `Backbone not found. Looked in: ${models}, /nonexistent/x. Its weights come from https://example.org/a/model.json.`
+    expect(displayPathsIn(message)).toBe(
+      `Backbone not found. Looked in: ${join('..', 'shared', 'models', 'mobilenet_v2_1.0')}, /nonexistent/x. Its weights come from https://example.org/a/model.json.`,
+    )
   })
 })

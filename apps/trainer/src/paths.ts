@@ -26,3 +26,11 @@ export function displayPath(path: string): string {
   const fromHome = relative(homedir(), resolve(path))
   return fromHome.startsWith('..') ? resolve(path) : join('~', fromHome)
 }
+
+/**
+ * Every absolute path inside a message (an error naming where it looked, say) printed as `displayPath`
+ * prints it. URLs are left alone: a path is a `/` that follows no word character, `:` or `/`.
+ */
+export function displayPathsIn(text: string): string {
+  return text.replace(/(?<![\w.:/~])\/[\w.@+~-]+(?:\/[\w.@+~-]+)*\/?/g, (path) => displayPath(path))
+}
