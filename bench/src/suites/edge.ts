@@ -35,6 +35,8 @@ const REQUESTS = QUICK ? 60 : 300
 /** Timed rounds of the size series (each round: one request per size and a GET /healthz), after two untimed. */
 const SIZE_ROUNDS = QUICK ? 8 : 30
 const BATCH_ROUNDS = QUICK ? 3 : 10
+/** Decodes per "decode alone" sample: the thread CPU clock advances in scheduler ticks (see decodeCpu). */
+const DECODE_REPEATS = 8
 const LOAD_REQUESTS = QUICK ? 800 : 5000
 const LOAD_CONCURRENCY = 8
 /** Dataset photos each size is made from: requests cycle over them (content changes the entropy decoding's work). */
@@ -244,7 +246,7 @@ try {
       `\`wrangler dev --env bench\` (local workerd, the dev settings with a rate limit the bench never meets, the bundled model in apps/edge-api/model), requests from Node's fetch on the same 2-core machine; ${latency.length} sequential classify requests over distinct photos (the model's validation split where it has one) with \`Cache-Control: no-cache\` (computed afresh, not read from the result cache), each followed by a GET /healthz as the same-run baseline.`,
       'Latency is the client round trip including the local proxy; Server-Timing gives the Worker-side stages. Deployed, Workers timers only advance across I/O, so Server-Timing is a local-only figure.',
       'Cache hits: 50 repeats of one photo after a first request stored it.',
-      `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock.`,
+      `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock, ${DECODE_REPEATS} decodes a sample.`,
       "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory (with wrangler dev's entry, cache and asset workers beside the Worker), so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts. The isolate's own JS heap and ArrayBuffer backing stores come from V8 through wrangler's inspector (`Runtime.getHeapUsage`), read after the requests (not at their peak) and without forcing a collection.",
       `Load: first ${LOAD_REQUESTS} GET /healthz (the memory baseline), then ${LOAD_CONCURRENCY} clients in this Node process share ${LOAD_REQUESTS} classify requests over distinct dataset photos (result cache bypassed: \`no-store\`), on the same 2 cores as workerd; workerd's resident memory is read every ${LOAD_REQUESTS / 50} requests, and "flat" is judged after the first 10 % (warm-up) by the least-squares slope.`,
       `The isolate's own memory: a V8 heap snapshot through wrangler's inspector (\`HeapProfiler.takeHeapSnapshot\`; V8 runs a full collection before it, and workerd answers no \`HeapProfiler.collectGarbage\`), summed over its nodes: JS objects, strings, code and every ArrayBuffer backing store, the tfjs wasm heap, the codecs' wasm memories and the bundled weights included. Taken after ${LOAD_REQUESTS / 10} classify requests from ${LOAD_CONCURRENCY} clients (warm-up, after every earlier phase) and again after ${LOAD_REQUESTS} more; "flat" means it changed by under ${FLAT_ISOLATE_BYTES / 1e6} MB.`,
@@ -449,7 +451,9 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
   const hint = { minSide: card.input.resize.size }
   const limits = { maxBytes: DEFAULT_MAX_BODY_BYTES, maxPixels: 16e6 }
   const runs = sets.map(() => [] as number[])
-  // getrusage(RUSAGE_THREAD): exact for the running thread, which /proc's schedstat is not (see proc.ts).
+  // getrusage(RUSAGE_THREAD): up to date for the running thread, which /proc's schedstat is not (see
+  // proc.ts). On this kernel it still advances in scheduler ticks (a 0.2 MP decode of ~1 ms read 0), so each
+  // sample times DECODE_REPEATS decodes of one photo.
   const own = () => {
     const { user, system } = process.threadCpuUsage()
     return (user + system) / 1000
@@ -457,8 +461,8 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
   for (let round = -2; round < SIZE_ROUNDS; round++) {
     for (const [i, set] of sets.entries()) {
       const started = own()
-      await decode(set[(round + 2) % set.length]!, limits, hint)
-      if (round >= 0) runs[i]!.push(own() - started)
+      for (let k = 0; k < DECODE_REPEATS; k++) await decode(set[(round + 2) % set.length]!, limits, hint)
+      if (round >= 0) runs[i]!.push((own() - started) / DECODE_REPEATS)
     }
   }
   return runs.map((r) => summarize(r).median)
