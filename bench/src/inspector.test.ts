@@ -16,5 +16,5 @@ describe('summarizeSnapshot', () => {
     expect(summary.largestBuffers).toContain(kept.byteLength)
     expect(summary.arrayBufferBytes).toBeGreaterThanOrEqual(kept.byteLength)
     expect(summary.totalBytes).toBeGreaterThan(summary.arrayBufferBytes)
-  })
+  }, 60_000) // a snapshot of the whole test process: seconds on a loaded 2-core machine
 })
