@@ -26,7 +26,7 @@ import { DEFAULT_MAX_BODY_BYTES, MAX_IMAGES_PER_REQUEST } from '@whisker/api-con
 import { phonePhoto } from '@whisker/fixtures'
 import { createWasmDecoder, WASM_FILES } from '@whisker/preprocess/workers'
 import { BENCH_INPUTS, chart, ms, QUICK, REPO_ROOT, ratio, summarize, table, writeResult } from '../index.ts'
-import { connectInspector, type HeapUsage } from '../inspector.ts'
+import { connectInspector, type HeapUsage, type IsolateMemory } from '../inspector.ts'
 import { descendants, processCpuMs, resetPeakResident, residentBytes, threadCpuMs } from '../proc.ts'
 
 const APP = join(REPO_ROOT, 'apps', 'edge-api')
@@ -35,6 +35,8 @@ const REQUESTS = QUICK ? 60 : 300
 /** Timed rounds of the size series (each round: one request per size and a GET /healthz), after two untimed. */
 const SIZE_ROUNDS = QUICK ? 8 : 30
 const BATCH_ROUNDS = QUICK ? 3 : 10
+/** Decodes per "decode alone" sample: the thread CPU clock advances in scheduler ticks (see decodeCpu). */
+const DECODE_REPEATS = 8
 const LOAD_REQUESTS = QUICK ? 800 : 5000
 const LOAD_CONCURRENCY = 8
 /** Dataset photos each size is made from: requests cycle over them (content changes the entropy decoding's work). */
@@ -46,6 +48,8 @@ const SIZES = [
   { label: '12 MP (4032 × 3024)', width: 4032, height: 3024 },
   { label: '16 MP (4608 × 3456)', width: 4608, height: 3456 },
 ] as const
+/** Growth of the isolate's live memory over the classify load run under which it counts as flat. */
+const FLAT_ISOLATE_BYTES = 1e6
 /** The issue's goal for a 12 MP phone photo, in Worker CPU milliseconds. */
 const GOAL_12MP_CPU_MS = 40
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
@@ -145,7 +149,13 @@ try {
   const watched = { ...budgets.processes, inspector }
   // The same load of GET /healthz first: how workerd's memory moves under requests that decode nothing.
   const healthLoad = await loadTest(watched, getHealth)
-  const loaded = await loadTest(watched, (i) => postJpeg(photos[i % photos.length]!))
+  // The isolate's memory after a full collection (a heap snapshot), once the classify path has run at this
+  // concurrency for a tenth of the run, and again after the whole run.
+  const classifyLoad = (i: number) => postJpeg(photos[i % photos.length]!)
+  await loadTest(watched, classifyLoad, LOAD_REQUESTS / 10)
+  const isolateWarm = await inspector.afterFullGc()
+  const loaded = await loadTest(watched, classifyLoad)
+  const isolateAfter = await inspector.afterFullGc()
   inspector.close()
 
   const warm = summarize(latency)
@@ -220,6 +230,8 @@ try {
     '',
     ...renderLoad(loaded, healthLoad),
     '',
+    ...renderIsolate(isolateWarm, isolateAfter, loaded.requests),
+    '',
     memoryChart,
   ].join('\n')
   const path = await writeResult({
@@ -234,9 +246,10 @@ try {
       `\`wrangler dev --env bench\` (local workerd, the dev settings with a rate limit the bench never meets, the bundled model in apps/edge-api/model), requests from Node's fetch on the same 2-core machine; ${latency.length} sequential classify requests over distinct photos (the model's validation split where it has one) with \`Cache-Control: no-cache\` (computed afresh, not read from the result cache), each followed by a GET /healthz as the same-run baseline.`,
       'Latency is the client round trip including the local proxy; Server-Timing gives the Worker-side stages. Deployed, Workers timers only advance across I/O, so Server-Timing is a local-only figure.',
       'Cache hits: 50 repeats of one photo after a first request stored it.',
-      `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock.`,
+      `Worker CPU: read from Linux's per-thread scheduler accounting of the workerd process that runs the Worker (\`/proc/PID/task/TID/schedstat\`, nanoseconds; wrangler's own proxy workerd is excluded) before and after each sequential request. The isolate thread (workerd's main thread, where the request's JS and wasm run) is the figure Cloudflare's CPU limit is about; the whole process adds V8's background GC and compiler threads. CPU time, unlike Server-Timing or the round trip, does not count time the shared cores spent on other processes, but contention still slows it somewhat, so the load average is stated beside it. ${SIZE_ROUNDS} interleaved rounds (after 2 untimed), each one GET /healthz (the baseline: the same Worker's cheapest request) and one request per size; sizes made at run time from ${SOURCES} dataset photos upscaled with sharp (\`phonePhoto\` in @whisker/fixtures, quality 90, never committed). Batch: ${MAX_IMAGES_PER_REQUEST} dataset photos in one multipart request, ${BATCH_ROUNDS} rounds. "Decode alone" is the Worker's decoder (libjpeg-turbo wasm, scaled IDCT, the same .wasm and V8) run in the bench's Node process on the same photos, on that thread's CPU clock, ${DECODE_REPEATS} decodes a sample.`,
       "Peak memory: workerd's peak resident set (VmHWM, restarted through /proc/PID/clear_refs before each phase), which holds the isolate (JS heap, the tfjs and codec wasm memories, the model) and workerd's own memory (with wrangler dev's entry, cache and asset workers beside the Worker), so it bounds the isolate's share from above; the sum the isolate itself holds is checked against 128 MB by apps/edge-api/src/isolate-memory.test.ts. The isolate's own JS heap and ArrayBuffer backing stores come from V8 through wrangler's inspector (`Runtime.getHeapUsage`), read after the requests (not at their peak) and without forcing a collection.",
       `Load: first ${LOAD_REQUESTS} GET /healthz (the memory baseline), then ${LOAD_CONCURRENCY} clients in this Node process share ${LOAD_REQUESTS} classify requests over distinct dataset photos (result cache bypassed: \`no-store\`), on the same 2 cores as workerd; workerd's resident memory is read every ${LOAD_REQUESTS / 50} requests, and "flat" is judged after the first 10 % (warm-up) by the least-squares slope.`,
+      `The isolate's own memory: a V8 heap snapshot through wrangler's inspector (\`HeapProfiler.takeHeapSnapshot\`; V8 runs a full collection before it, and workerd answers no \`HeapProfiler.collectGarbage\`), summed over its nodes: JS objects, strings, code and every ArrayBuffer backing store, the tfjs wasm heap, the codecs' wasm memories and the bundled weights included. Taken after ${LOAD_REQUESTS / 10} classify requests from ${LOAD_CONCURRENCY} clients (warm-up, after every earlier phase) and again after ${LOAD_REQUESTS} more; "flat" means it changed by under ${FLAT_ISOLATE_BYTES / 1e6} MB.`,
       'Upload size: `wrangler deploy --dry-run --env production` with the trained model bundled.',
     ],
     markdown,
@@ -252,6 +265,7 @@ try {
       budgets: budgetFigures(budgets),
       load: loaded,
       healthLoad,
+      isolateAfterFullGc: { warm: isolateWarm, afterLoad: isolateAfter },
     },
   })
   console.log(markdown)
@@ -437,7 +451,9 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
   const hint = { minSide: card.input.resize.size }
   const limits = { maxBytes: DEFAULT_MAX_BODY_BYTES, maxPixels: 16e6 }
   const runs = sets.map(() => [] as number[])
-  // getrusage(RUSAGE_THREAD): exact for the running thread, which /proc's schedstat is not (see proc.ts).
+  // getrusage(RUSAGE_THREAD): up to date for the running thread, which /proc's schedstat is not (see
+  // proc.ts). On this kernel it still advances in scheduler ticks (a 0.2 MP decode of ~1 ms read 0), so each
+  // sample times DECODE_REPEATS decodes of one photo.
   const own = () => {
     const { user, system } = process.threadCpuUsage()
     return (user + system) / 1000
@@ -445,15 +461,15 @@ async function decodeCpu(sets: readonly (readonly Uint8Array[])[]): Promise<numb
   for (let round = -2; round < SIZE_ROUNDS; round++) {
     for (const [i, set] of sets.entries()) {
       const started = own()
-      await decode(set[(round + 2) % set.length]!, limits, hint)
-      if (round >= 0) runs[i]!.push(own() - started)
+      for (let k = 0; k < DECODE_REPEATS; k++) await decode(set[(round + 2) % set.length]!, limits, hint)
+      if (round >= 0) runs[i]!.push((own() - started) / DECODE_REPEATS)
     }
   }
   return runs.map((r) => summarize(r).median)
 }
 
 /**
- * `LOAD_CONCURRENCY` clients send `LOAD_REQUESTS` requests between them (request i is `send(i)`), while
+ * `LOAD_CONCURRENCY` clients send `requests` requests between them (request i is `send(i)`), while
  * workerd's resident memory is read every 2% of the run.
  */
 async function loadTest(
@@ -463,9 +479,10 @@ async function loadTest(
     inspector: { heapUsage(): Promise<HeapUsage | undefined> }
   },
   send: (i: number) => Promise<Response>,
+  requests = LOAD_REQUESTS,
 ) {
   const { worker, proxy, inspector } = watched
-  const every = LOAD_REQUESTS / 50
+  const every = requests / 50
   const memory: Array<{ requests: number; rssMB: number }> = [
     { requests: 0, rssMB: residentBytes(worker).rss / 1e6 },
   ]
@@ -488,7 +505,7 @@ async function loadTest(
   const started = performance.now()
   await Promise.all(
     Array.from({ length: LOAD_CONCURRENCY }, async () => {
-      while (next < LOAD_REQUESTS) {
+      while (next < requests) {
         const i = next++
         const sent = performance.now()
         try {
@@ -500,24 +517,24 @@ async function loadTest(
         }
         latency.push(performance.now() - sent)
         if (++done % every === 0) memory.push({ requests: done, rssMB: residentBytes(worker).rss / 1e6 })
-        if (done % (LOAD_REQUESTS / 10) === 0) await watch(done)
+        if (done % (requests / 10) === 0) await watch(done)
       }
     }),
   )
   const seconds = (performance.now() - started) / 1000
   // Memory after warm-up (the first 10%: the isolate's heaps and the codecs grow to their working size).
-  const steady = memory.filter((m) => m.requests >= LOAD_REQUESTS / 10)
+  const steady = memory.filter((m) => m.requests >= requests / 10)
   const slope = leastSquaresSlope(steady.map((m) => [m.requests / 1000, m.rssMB] as const))
   const rss = steady.map((m) => m.rssMB)
   return {
     loadAverage: { before: loadBefore, after: loadavg() },
-    requests: LOAD_REQUESTS,
+    requests,
     concurrency: LOAD_CONCURRENCY,
     seconds,
-    perSecond: LOAD_REQUESTS / seconds,
+    perSecond: requests / seconds,
     errors,
     latency: summarize(latency),
-    cpuPerRequestMs: (processCpuMs(worker) - cpuBefore) / LOAD_REQUESTS,
+    cpuPerRequestMs: (processCpuMs(worker) - cpuBefore) / requests,
     memory,
     isolate,
     steady: {
@@ -732,6 +749,43 @@ function renderLoad(l: Load, health: Load): string[] {
       "how workerd's resident memory moves under requests that decode and classify nothing; the isolate's JS heap " +
       'is read from V8; its tfjs and codec wasm memories and live tensors are checked flat under the same ' +
       'concurrency by apps/edge-api/src/load.test.ts.',
+  ]
+}
+
+/** The isolate after a full collection, warm and after the classify load run, and whether it stayed flat. */
+function renderIsolate(
+  warm: IsolateMemory | undefined,
+  after: IsolateMemory | undefined,
+  requests: number,
+): string[] {
+  if (!warm || !after) return ["The isolate's memory after a full collection: no answer from the inspector."]
+  const cells = (m: IsolateMemory) => [
+    mb(m.totalBytes),
+    m.heap ? mb(m.heap.usedSize) : 'no answer',
+    mb(m.arrayBufferBytes),
+    m.largestBuffers.map((b) => `${(b / 2 ** 20).toFixed(2)} MiB`).join(', '),
+  ]
+  const growth = after.totalBytes - warm.totalBytes
+  const kb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 1e3).toFixed(0)} kB`
+  return [
+    table(
+      [
+        "the Worker's isolate after a full collection (V8 heap snapshot)",
+        'everything it holds',
+        'JS heap used',
+        'ArrayBuffer backing stores',
+        'largest backing stores (tfjs wasm heap, codec, weights)',
+      ],
+      [
+        [`warm (after ${requests / 10} classify requests, ${LOAD_CONCURRENCY} clients)`, ...cells(warm)],
+        [`after ${requests} more`, ...cells(after)],
+      ],
+    ),
+    '',
+    `Over ${requests} classify requests the isolate's live memory changed by ${kb(growth)} ` +
+      `(${kb(after.arrayBufferBytes - warm.arrayBufferBytes)} of it backing stores, ${(growth / requests).toFixed(0)} bytes a request): ` +
+      `${Math.abs(growth) < FLAT_ISOLATE_BYTES ? 'flat' : 'growing'} (flat: under ${mb(FLAT_ISOLATE_BYTES)} over the run). ` +
+      "workerd's resident memory above also holds workerd itself, its allocator's free lists and the other workers of wrangler's local setup.",
   ]
 }
 
