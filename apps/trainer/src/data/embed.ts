@@ -62,6 +62,9 @@ export async function embedFiles(
   const unreadable: EmbeddedSet['unreadable'] = []
   const inputLength = options.policy.size * options.policy.size * 3
   let cacheHits = 0
+  // One batch embeds while the next is read and decoded: with worker threads the embedding runs off this
+  // thread, so decoding (here) and embedding (there) overlap instead of taking turns.
+  let inFlight: Promise<void> = Promise.resolve()
   for (let start = 0; start < files.length; start += options.batchSize) {
     options.stop?.checkpoint()
     const pixels = new Float32Array(options.batchSize * inputLength)
@@ -84,28 +87,41 @@ export async function embedFiles(
         unreadable.push({ name: file.name, reason: `${error.code}: ${error.message}` })
       }
     }
-    if (pending.length > 0) {
-      const inputs = pixels.subarray(0, pending.length * inputLength)
-      const viewed = options.augment
-        ? augmented(inputs, options.policy.size, pending, options.augment)
-        : inputs
-      const embedded = await embedder.embed(
-        options.mirror ? mirrored(viewed, options.policy.size, pending.length) : viewed,
-        pending.length,
-      )
-      for (const [i, { hash, row }] of pending.entries()) {
-        const embedding = embedded.slice(i * embedder.dim, (i + 1) * embedder.dim)
-        rows[row] = embedding
-        await options.cache.set(hash, embedding)
-      }
-    }
-    options.onProgress?.(Math.min(start + options.batchSize, files.length))
+    await inFlight
+    const done = Math.min(start + options.batchSize, files.length)
+    inFlight = embedPending(pixels, pending, rows, embedder, options).then(() => options.onProgress?.(done))
+    // Awaited before the next batch or at the end; until then a failure must not count as unhandled.
+    inFlight.catch(() => {})
   }
+  await inFlight
   const embeddings = new Float32Array(kept.length * embedder.dim)
   rows.forEach((row, i) => {
     embeddings.set(row!, i * embedder.dim)
   })
   return { files: kept, embeddings, unreadable, cacheHits }
+}
+
+/** Embeds the decoded photos of one batch and stores each row in `rows` and the cache. */
+async function embedPending(
+  pixels: Float32Array,
+  pending: Pending[],
+  rows: (Float32Array | undefined)[],
+  embedder: Embedder,
+  options: EmbedOptions,
+): Promise<void> {
+  if (pending.length === 0) return
+  const inputLength = options.policy.size * options.policy.size * 3
+  const inputs = pixels.subarray(0, pending.length * inputLength)
+  const viewed = options.augment ? augmented(inputs, options.policy.size, pending, options.augment) : inputs
+  const embedded = await embedder.embed(
+    options.mirror ? mirrored(viewed, options.policy.size, pending.length) : viewed,
+    pending.length,
+  )
+  for (const [i, { hash, row }] of pending.entries()) {
+    const embedding = embedded.slice(i * embedder.dim, (i + 1) * embedder.dim)
+    rows[row] = embedding
+    await options.cache.set(hash, embedding)
+  }
 }
 
 /**
