@@ -26,10 +26,13 @@ export function fraction(value: string): number {
   return n
 }
 
-/** k of a k-fold cross-validation: one fold cannot leave any photo out. */
-export function atLeastTwo(value: string): number {
+/**
+ * k of the nested k-fold cross-validation: each fold's head trains on k − 2 folds (one is measured, the next
+ * one watched by early stopping), so k = 2 would leave it nothing to learn from.
+ */
+export function atLeastThree(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('expected an integer of at least 2')
+  if (!Number.isInteger(n) || n < 3) throw new InvalidArgumentError('expected an integer of at least 3')
   return n
 }
 

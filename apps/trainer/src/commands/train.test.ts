@@ -247,7 +247,7 @@ describe('whisker train', () => {
     [['--val-split', '1.5'], /--val-split.*between 0 and 1/],
     [['--backend', 'tpu'], /--backend.*Allowed choices/],
     [['--quantize', 'int4'], /--quantize.*Allowed choices/],
-    [['--folds', '1'], /--folds.*at least 2/],
+    [['--folds', '2'], /--folds.*at least 3/],
   ])('rejects bad flags %j with a clear message', async (flags, message) => {
     await expect(whisker('train', ...flags)).rejects.toMatchObject({
       code: 1,

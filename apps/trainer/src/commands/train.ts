@@ -30,7 +30,14 @@ import {
 } from '../train/options.ts'
 import { trainSeedCnn } from '../train/train-seed-cnn.ts'
 import { trainTransfer } from '../train/train-transfer.ts'
-import { atLeastTwo, fraction, nonNegativeInt, positiveInt, positiveNumber, QUANTIZATIONS } from './flags.ts'
+import {
+  atLeastThree,
+  fraction,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  QUANTIZATIONS,
+} from './flags.ts'
 
 export function trainCommand(): Command {
   return new Command('train')
@@ -85,7 +92,7 @@ export function trainCommand(): Command {
     .option(
       '--folds <k>',
       'cross-validation folds that make the choices and the estimate (transfer)',
-      atLeastTwo,
+      atLeastThree,
       DEFAULT_FOLDS,
     )
     .addOption(
