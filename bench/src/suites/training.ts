@@ -246,10 +246,14 @@ console.error(
  * mirrors through MobileNetV2 α0.35); training is the seed CNN's steps with the batch split across workers.
  */
 const WORKER_COUNTS = [...new Set([1, Math.max(2, availableParallelism())])]
-const SCALING = QUICK ? { rounds: 1, perClass: 40 } : { rounds: 3, perClass: 150 }
+// Enough photos for several full seed-CNN batches after the two warm-up ones (a fifth is held out).
+const SCALING = QUICK ? { rounds: 1, perClass: 100 } : { rounds: 3, perClass: 150 }
 
 /** Progress events of one stage of a small `whisker train` run: (done, seconds since the stage began). */
-async function stageEvents(args: string[], stage: string): Promise<{ done: number; seconds: number }[]> {
+async function stageEvents(
+  args: string[],
+  stage: string,
+): Promise<{ done: number; total: number; seconds: number }[]> {
   const dir = await mkdtemp(join(tmpdir(), 'whisker-bench-workers-'))
   try {
     const { stderr } = await promisify(execFile)(
@@ -264,7 +268,16 @@ async function stageEvents(args: string[], stage: string): Promise<{ done: numbe
     return stderr
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { event?: string; stage?: string; done: number; seconds: number })
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            event?: string
+            stage?: string
+            done: number
+            total: number
+            seconds: number
+          },
+      )
       .filter((e) => e.event === 'progress' && e.stage === stage)
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -283,7 +296,7 @@ const scalingRuns = {
   // Photos are the unit; the whole stage (the workers already hold the backbone from the first pass).
   embedding: async (workers: number) => {
     const events = await stageEvents(
-      ['--workers', String(workers), '--epochs', '1', '--folds', '2', '--no-fine-tune'],
+      ['--workers', String(workers), '--epochs', '1', '--folds', '3', '--no-fine-tune'],
       'embed mirrored',
     )
     return rateBetween({ done: 0, seconds: 0 }, events.at(-1)!)
@@ -291,10 +304,20 @@ const scalingRuns = {
   // Batches are the unit: from the end of the second batch (warm-up done) to the last full one of epoch 1.
   seedCnn: async (workers: number) => {
     const events = await stageEvents(
-      ['--arch', 'seed-cnn', '--workers', String(workers), '--epochs', '1'],
+      [
+        '--arch',
+        'seed-cnn',
+        '--workers',
+        String(workers),
+        '--epochs',
+        '1',
+        '--batch-size',
+        String(SEED_BATCH),
+      ],
       'train',
     )
-    const lastFull = Math.floor((SCALING.perClass * 2 * 0.8) / SEED_BATCH)
+    // The epoch's last batch may be a partial one; the one before it is full.
+    const lastFull = events[0]!.total - 1
     const at = (done: number) => events.find((e) => e.done === done)!
     return rateBetween(at(2), at(lastFull), SEED_BATCH)
   },
@@ -442,7 +465,7 @@ const method = [
   `The PyTorch figure is quoted, not measured (PyTorch is not installed here): ${QUOTED_PYTORCH.imagesPerSecond} img/s for native PyTorch training the same network on one thread, batch 32 (source: ${QUOTED_PYTORCH.source}). The "vs PyTorch" column divides this run's images/s by it.`,
   `Training kernels: ${WASM_TRAINING_KERNELS.added.join(', ')} added; ${WASM_TRAINING_KERNELS.replaced.join(', ')} replaced (@whisker/model-core/kernels).`,
   `Seed CNN run: \`whisker train --arch seed-cnn${QUICK ? ' --epochs 2 --limit-per-class 150' : ''}\` on the dataset's deterministic 80/20 split, default flags otherwise (150×150 stretched, \`--augment seed\`, batch 32, \`--schedule adam-cosine\`: Adam 3e-4, one epoch of warm-up, cosine decay to 0, the last epoch kept, no temperature; auto-quantized export); the validation photos choose nothing, so accuracy and log loss are the exported model's on photos it never trained or chose anything on; images/s are training photos over each epoch's wall time (augmentation, steps and the validation pass included), the median over epochs.`,
-  `Worker threads: \`whisker train --limit-per-class ${SCALING.perClass} --no-cache --workers N\` (transfer: \`--epochs 1 --folds 2 --no-fine-tune\`; seed CNN: \`--arch seed-cnn --epochs 1\`), N = ${WORKER_COUNTS.join(' and ')}, interleaved over ${SCALING.rounds} round(s); images/s are a stage's photos over that stage's seconds from the trainer's own progress events (embedding: the whole \`embed mirrored\` stage, the second pass over the photos, once the workers have loaded the backbone; seed CNN: the \`train\` stage from its second batch to its last full one, so the first steps' warm-up is left out), the median over rounds; per-core efficiency is the speed-up over one worker divided by the workers. Other work on the machine lowers the speed-up: read it beside the load average.`,
+  `Worker threads: \`whisker train --limit-per-class ${SCALING.perClass} --no-cache --workers N\` (transfer: \`--epochs 1 --folds 3 --no-fine-tune\`; seed CNN: \`--arch seed-cnn --epochs 1\`), N = ${WORKER_COUNTS.join(' and ')}, interleaved over ${SCALING.rounds} round(s); images/s are a stage's photos over that stage's seconds from the trainer's own progress events (embedding: the whole \`embed mirrored\` stage, the second pass over the photos, once the workers have loaded the backbone; seed CNN: the \`train\` stage from its second batch to its last full one, so the first steps' warm-up is left out), the median over rounds; per-core efficiency is the speed-up over one worker divided by the workers. Other work on the machine lowers the speed-up: read it beside the load average.`,
   'MobileNetV2: the pretrained α0.35 backbone, cut before block_16 by `splitBackbone` (what `--fine-tune 11` unfreezes); that trunk runs in inference mode each step (frozen, so no gradient flows through it) and the top block (block_16 expand/depthwise/project, Conv_1, their BatchNorms, in training mode) plus global average pooling and a 2-class dense head train with SGD momentum 0.9. A step is trunk.predict + trainOnBatch on the top; running the whole graph under the gradient tape at batch 32 instead exceeds the wasm backend’s 4 GiB heap.',
 ]
 
