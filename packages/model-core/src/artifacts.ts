@@ -25,6 +25,20 @@ export interface GraphNode {
   attr?: Record<string, unknown>
 }
 
+/** A named tensor of a graph's weights, as the exporter writes it and a runtime reads it back. */
+export interface NamedTensor {
+  name: string
+  shape: number[]
+  dtype: 'float32' | 'int32'
+  data: Float32Array | Int32Array
+}
+
+/** A graph's nodes with its weights decoded: what the exporter's passes and the runtime's folding work on. */
+export interface TensorGraph {
+  nodes: GraphNode[]
+  tensors: NamedTensor[]
+}
+
 /** Everything a runtime needs to serve a model, held in memory: no fetch on the request path. */
 export interface ModelArtifacts {
   modelJson: GraphModelJson
@@ -43,6 +57,11 @@ export function fusedOps(node: GraphNode): string[] {
   } catch {
     return ['?']
   }
+}
+
+/** `fused_ops` in proto-JSON: the inverse of fusedOps. */
+export function fusedOpsAttr(ops: readonly string[]): { list: { s: string[] } } {
+  return { list: { s: ops.map((op) => btoa(op)) } }
 }
 
 /** Name suffix of the node that averages a photo's two views (mirror views): readers of the graph step over it. */

@@ -7,6 +7,8 @@ import { type ModelCard, parseModelCard } from './card.ts'
 import { ExplainUnsupportedError, gradCam } from './explain/grad-cam.ts'
 import type { Heatmap } from './explain/heatmap.ts'
 import { type ExplainNodes, findExplainNodes } from './explain/nodes.ts'
+import { foldChannelScales } from './fold-channel-scales.ts'
+import { readGraph } from './read-graph.ts'
 
 export interface Prediction {
   label: string
@@ -84,17 +86,34 @@ export interface Classifier {
 
 export async function loadClassifier(artifacts: ModelArtifacts): Promise<Classifier> {
   const card = parseModelCard(artifacts.card)
-  const [manifest] = artifacts.modelJson.weightsManifest
-  const model = await loadGraphModel(
-    tf.io.fromMemory({
-      modelTopology: artifacts.modelJson.modelTopology,
-      weightSpecs: manifest.weights,
-      weightData: artifacts.weights,
-    }),
-  )
+  const model = await loadGraphModel(tf.io.fromMemory(await runtimeGraph(artifacts)))
   const explainNodes =
     card.explain ?? findExplainNodes(artifacts.modelJson.modelTopology.node, card.graph.output)
   return new GraphClassifier(model, card, explainNodes)
+}
+
+/**
+ * The graph as tfjs runs it: the stored one, with per-channel uint8 scales folded back into their
+ * convolutions (foldChannelScales) once the weights are decoded to float32, as tfjs would decode them
+ * anyway. A graph without such scales is served exactly as stored.
+ */
+async function runtimeGraph(artifacts: ModelArtifacts): Promise<tf.io.ModelArtifacts> {
+  const { modelTopology } = artifacts.modelJson
+  const [manifest] = artifacts.modelJson.weightsManifest
+  const convolutions = new Set(modelTopology.node.filter((n) => n.op.includes('Conv')).map((n) => n.name))
+  if (!modelTopology.node.some((n) => n.op === 'Mul' && convolutions.has(n.input?.[0] ?? ''))) {
+    return { modelTopology, weightSpecs: manifest.weights, weightData: artifacts.weights }
+  }
+  const folded = foldChannelScales(readGraph(artifacts.modelJson, artifacts.weights))
+  const tensors = Object.fromEntries(
+    folded.tensors.map((t) => [t.name, tf.tensor(t.data, t.shape, t.dtype)] as const),
+  )
+  try {
+    const { data, specs } = await tf.io.encodeWeights(tensors)
+    return { modelTopology: { ...modelTopology, node: folded.nodes }, weightSpecs: specs, weightData: data }
+  } finally {
+    tf.dispose(Object.values(tensors))
+  }
 }
 
 class GraphClassifier implements Classifier {

@@ -3,9 +3,9 @@ import leven from 'leven'
 import type { GraphNode, WeightSpec } from '../artifacts.ts'
 import type { ConvertedGraph } from '../export/convert.ts'
 import { inMemoryGraphModel } from '../export/in-memory.ts'
-import { readGraph } from '../export/read-graph.ts'
 import { serializeGraph } from '../export/serialize.ts'
 import { inputStem } from '../export/stem.ts'
+import { readGraph } from '../read-graph.ts'
 import { type BackboneSpec, InvalidBackboneSpecError } from './backbones.ts'
 
 /**

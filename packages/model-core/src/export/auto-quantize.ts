@@ -1,4 +1,4 @@
-import type { GraphNode } from '../artifacts.ts'
+import type { GraphNode, NamedTensor } from '../artifacts.ts'
 import {
   DEFAULT_OUTPUT_BUDGET,
   type OutputBudget,
@@ -8,7 +8,6 @@ import {
 } from './output-change.ts'
 import { isQuantizable, type TensorEncoding } from './quantize.ts'
 import { type SerializedGraph, serializeGraph } from './serialize.ts'
-import type { NamedTensor } from './weights.ts'
 
 export interface AutoQuantizeOptions {
   /**

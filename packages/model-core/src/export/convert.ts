@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { type GraphNode, VIEWS_MEAN } from '../artifacts.ts'
+import type { NamedTensor } from '../artifacts.ts'
+import { type GraphNode, type TensorGraph, VIEWS_MEAN } from '../artifacts.ts'
 import { attr, constNode } from './graph-def.ts'
 import { inputStem } from './stem.ts'
-import type { NamedTensor } from './weights.ts'
 
 type Layer = tfl.layers.Layer
 type Config = Record<string, unknown>
@@ -34,10 +34,8 @@ export interface ConvertOptions {
   from?: string
 }
 
-export interface ConvertedGraph {
-  nodes: GraphNode[]
-  tensors: NamedTensor[]
-}
+/** What conversion gives: the graph's nodes and its float32 weights. */
+export type ConvertedGraph = TensorGraph
 
 export class UnsupportedLayerError extends Error {
   readonly code = 'UNSUPPORTED_LAYER'

@@ -3,6 +3,8 @@ import { type ConvertOptions, convertLayersModel } from './convert.ts'
 import type { TensorEncoding } from './quantize.ts'
 import { type SerializedGraph, serializeGraph } from './serialize.ts'
 
+export type { NamedTensor } from '../artifacts.ts'
+export { readGraph } from '../read-graph.ts'
 export {
   type AutoQuantizeOptions,
   type AutoQuantizeResult,
@@ -30,9 +32,7 @@ export {
   toFloat16Bits,
   uint8ChannelError,
 } from './quantize.ts'
-export { readGraph } from './read-graph.ts'
 export { contentVersion, type SerializedGraph, serializeGraph } from './serialize.ts'
-export type { NamedTensor } from './weights.ts'
 
 /** Layers model → graph model with one storage format for every tensor, in memory. */
 export function exportGraphModel(

@@ -1,6 +1,6 @@
+import type { NamedTensor } from '../artifacts.ts'
 import { fusedOps, type GraphNode } from '../artifacts.ts'
 import { attr, constNode } from './graph-def.ts'
-import type { NamedTensor } from './weights.ts'
 
 /** Convolutions whose kernel (input 1) and bias (input 2) this pass can rescale per output channel. */
 const CONVOLUTIONS = new Set(['_FusedConv2D', 'FusedDepthwiseConv2dNative'])

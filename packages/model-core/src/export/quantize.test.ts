@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { NamedTensor } from '../artifacts.ts'
 import { seededRandom, uniform, useWasmBackend } from '../test-support/tf.ts'
 import { type EncodedTensor, encodeTensor, toFloat16Bits, uint8ChannelError } from './quantize.ts'
-import type { NamedTensor } from './weights.ts'
 
 beforeAll(useWasmBackend)
 

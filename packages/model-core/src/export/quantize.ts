@@ -1,6 +1,5 @@
-import type { WeightSpec } from '../artifacts.ts'
+import type { NamedTensor, WeightSpec } from '../artifacts.ts'
 import { CHANNEL_LEVELS } from './per-channel.ts'
-import type { NamedTensor } from './weights.ts'
 
 /** How one tensor is stored in the weights file. */
 export type TensorEncoding = 'none' | 'float16' | 'uint8'

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { GraphNode } from '../artifacts.ts'
+import type { GraphNode, NamedTensor } from '../artifacts.ts'
 import { seededRandom, uniform, useWasmBackend } from '../test-support/tf.ts'
 import { constNode, placeholderNode } from './graph-def.ts'
 import { contentVersion, type SerializedGraph, serializeGraph } from './serialize.ts'
-import type { NamedTensor } from './weights.ts'
 
 beforeAll(useWasmBackend)
 
@@ -80,7 +79,7 @@ describe('contentVersion', () => {
 
 describe('readGraph', () => {
   it('gives back exactly the nodes and tensors of a float32 export', async () => {
-    const { readGraph } = await import('./read-graph.ts')
+    const { readGraph } = await import('../read-graph.ts')
     const nodes = [{ name: 'w', op: 'Const' }]
     const tensors = [
       {

@@ -1,9 +1,8 @@
 import { concatBytes, sha256Hex } from '@whisker/preprocess'
-import type { GraphModelJson, GraphNode } from '../artifacts.ts'
+import type { GraphModelJson, GraphNode, NamedTensor } from '../artifacts.ts'
 import { MODEL_FILES } from '../artifacts.ts'
 import { perChannelKernels } from './per-channel.ts'
 import { encodeChannelIntegers, encodeTensor, type TensorEncoding } from './quantize.ts'
-import type { NamedTensor } from './weights.ts'
 
 export interface SerializedGraph {
   modelJson: GraphModelJson

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import type { GraphNode, WeightSpec } from '../artifacts.ts'
-import type { ConvertedGraph } from './convert.ts'
+import type { GraphNode, TensorGraph, WeightSpec } from './artifacts.ts'
 
 /** What readGraph needs of a graph model.json: Whisker's own, or any tfjs graph model of float32/int32 weights. */
 export interface StoredGraph {
@@ -13,7 +12,7 @@ export interface StoredGraph {
  * way tfjs decodes them. From a float32 (`none`) export this is exact, which is what lets a run's
  * float32 graph be re-quantized later without the Layers model.
  */
-export function readGraph(modelJson: StoredGraph, weights: ArrayBuffer): ConvertedGraph {
+export function readGraph(modelJson: StoredGraph, weights: ArrayBuffer): TensorGraph {
   // tfjs concatenates the groups' shards in manifest order: `weights` is that concatenation.
   const specs = modelJson.weightsManifest.flatMap((group) => group.weights)
   const decoded = tf.io.decodeWeights(weights, specs as WeightSpec[])
