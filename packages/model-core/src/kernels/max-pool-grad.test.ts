@@ -40,7 +40,7 @@ function pooled(x: Input, { f, s, pad }: Pool): Input {
   })
 }
 
-describe('MaxPoolGrad on wasm (first-maximum masks from XNNPACK taps)', () => {
+describe('MaxPoolGrad on wasm (one pass over the backend heap)', () => {
   beforeAll(async () => {
     registerWasmTrainingKernels()
     await tf.setBackend('wasm')
