@@ -151,6 +151,10 @@ describe('whisker train', () => {
       /Backbone mobilenet_v2_0\.35 not found\. Looked in: \S+mobilenet_v2_0\.35\. Whisker never downloads weights.*\[BACKBONE_NOT_FOUND\]/,
     )
     expect((failure as { stderr: string }).stderr).toContain(join(models, 'mobilenet_v2_0.35'))
+    // Refused before the photos are listed: no dataset line, nothing read.
+    expect(
+      `${(failure as { stdout?: string }).stdout ?? ''}${(failure as { stderr: string }).stderr}`,
+    ).not.toMatch(/dataset: \d+ photos/)
   })
 
   it('keeps a run directory with history, split, float32 graph, exported model and out-of-fold predictions', async () => {

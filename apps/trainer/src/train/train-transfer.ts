@@ -62,8 +62,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   const { reporter, run, stop } = context
   const started = performance.now()
   const backend = await announceBackend(options.backend, reporter)
-  const prepared = await prepareData(options, reporter)
-
+  // The backbone first: a missing or unusable one is refused before the photos are even listed.
   const backbone = await loadAnyBackbone({ backbone: options.backbone, modelsDir: options.modelsDir })
   reporter.info(`backbone: ${backbone.spec.name} (${backbone.kind} model) from ${displayPath(backbone.from)}`)
   // Refused before any photo is embedded: a graph backbone has constants, not layers, to train.
@@ -72,6 +71,7 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   if (options.imageSize !== undefined && options.imageSize !== size) {
     throw new ImageSizeMismatchError(backbone.spec.name, size, options.imageSize)
   }
+  const prepared = await prepareData(options, reporter)
   const policy: ResizePolicy = { mode: 'center-crop', size, filter: 'bilinear' }
   const embedded = await embedTraining(
     backbone,
