@@ -319,6 +319,14 @@ describe('presets', () => {
     expect(options.fineTune).toBeUndefined()
   })
 
+  it('seed-cnn takes its input size and epochs from the schedule: 96 px for 16 epochs, the tutorial’s 150 with sgd-decay', () => {
+    const seed = (extra: Partial<TrainFlags>) => optionsFromFlags(flags({ arch: 'seed-cnn', ...extra }), 'm')
+    expect(seed({})).toMatchObject({ schedule: 'adam-cosine', imageSize: 96, epochs: 16, learningRate: 3e-4 })
+    expect(seed({ schedule: 'sgd-decay' })).toMatchObject({ imageSize: 150, epochs: 30, learningRate: 0.01 })
+    expect(seed({ imageSize: 128, epochs: 3 })).toMatchObject({ imageSize: 128, epochs: 3 })
+    expect(optionsFromFlags(flags({}), 'm').imageSize).toBeUndefined() // transfer: the backbone's
+  })
+
   it('accurate fine-tunes MobileNetV2 1.0’s last block at a tenth of the head’s rate', () => {
     const options = optionsFromFlags(flags({ preset: 'accurate' }), 'model')
     expect(options).toMatchObject({ backbone: 'mobilenet_v2_1.0', flipTta: false })

@@ -101,7 +101,11 @@ export function trainCommand(): Command {
         'on-the-fly augmentation (default: transfer none, seed-cnn seed)',
       ).choices(AUGMENT_NAMES),
     )
-    .option('--image-size <n>', 'input size in pixels (seed-cnn; transfer takes its backbone’s)', positiveInt)
+    .option(
+      '--image-size <n>',
+      'input size in pixels (seed-cnn: the schedule’s, 96 or 150; transfer takes its backbone’s)',
+      positiveInt,
+    )
     .option(
       '--hidden <n>',
       'hidden units in the head (default: the preset’s; 0 = logistic regression)',
@@ -176,7 +180,8 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     limitPerClass: flags.limitPerClass,
     quantization: flags.quantize,
     augment: flags.augment ?? defaults.augment,
-    imageSize: flags.imageSize,
+    imageSize:
+      flags.imageSize ?? (schedule === undefined ? undefined : SEED_CNN_SCHEDULES[schedule].imageSize),
     fineTune: fineTuneFrom(flags, learningRate),
     cacheDir: flags.cache ? flags.cacheDir : false,
   }
