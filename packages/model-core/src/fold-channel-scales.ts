@@ -6,6 +6,12 @@ const CONVOLUTIONS = new Set(['_FusedConv2D', 'FusedDepthwiseConv2dNative'])
 /** Activations tfjs-converter runs fused into those convolutions (its `fused_ops` after BiasAdd). */
 const FUSABLE_ACTIVATIONS = new Set(['Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmoid'])
 
+/** Whether a graph has a `Mul` reading a convolution, the shape of a per-channel scale (checked on nodes alone). */
+export function hasChannelScales(nodes: readonly GraphNode[]): boolean {
+  const convolutions = new Set(nodes.filter((n) => CONVOLUTIONS.has(n.op)).map((n) => n.name))
+  return nodes.some((n) => n.op === 'Mul' && convolutions.has(n.input?.[0] ?? ''))
+}
+
 /**
  * The runtime half of per-channel uint8 (export/per-channel.ts): on disk a kernel is stored as integers and
  * the graph multiplies its convolution's output by one scale per channel, then applies the activation
@@ -20,11 +26,15 @@ const FUSABLE_ACTIVATIONS = new Set(['Relu', 'Relu6', 'Elu', 'LeakyRelu', 'Sigmo
 export function foldChannelScales(graph: TensorGraph): TensorGraph {
   const byName = new Map(graph.nodes.map((node) => [node.name, node]))
   const tensors = new Map(graph.tensors.map((t) => [t.name, t]))
-  const readers = new Map<string, number>()
+  const readers = new Map<string, GraphNode[]>()
   for (const node of graph.nodes) {
-    for (const input of node.input ?? []) readers.set(input, (readers.get(input) ?? 0) + 1)
+    for (const input of node.input ?? []) {
+      const list = readers.get(input)
+      if (list) list.push(node)
+      else readers.set(input, [node])
+    }
   }
-  const readOnce = (name: string) => readers.get(name) === 1
+  const readOnce = (name: string) => readers.get(name)?.length === 1
 
   const replaced = new Map<string, GraphNode>()
   const removed = new Set<string>()
@@ -55,9 +65,9 @@ export function foldChannelScales(graph: TensorGraph): TensorGraph {
     )
       continue
 
-    // The activation that follows, when it reads nothing but this product.
-    const next = graph.nodes.find((n) => n.input?.length === 1 && n.input[0] === mul.name)
-    const activation = next && readOnce(mul.name) && FUSABLE_ACTIVATIONS.has(next.op) ? next : undefined
+    // The activation that follows, when it is the product's only reader and reads nothing else.
+    const next = readOnce(mul.name) ? readers.get(mul.name)![0]! : undefined
+    const activation = next && next.input?.length === 1 && FUSABLE_ACTIVATIONS.has(next.op) ? next : undefined
     const last = activation ?? mul
     const s = scale.data
     rescaled.set(kernel.name, { ...kernel, data: kernel.data.map((w, i) => w * s[i % channels]!) })

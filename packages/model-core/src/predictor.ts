@@ -7,7 +7,7 @@ import { type ModelCard, parseModelCard } from './card.ts'
 import { ExplainUnsupportedError, gradCam } from './explain/grad-cam.ts'
 import type { Heatmap } from './explain/heatmap.ts'
 import { type ExplainNodes, findExplainNodes } from './explain/nodes.ts'
-import { foldChannelScales } from './fold-channel-scales.ts'
+import { foldChannelScales, hasChannelScales } from './fold-channel-scales.ts'
 import { readGraph } from './read-graph.ts'
 
 export interface Prediction {
@@ -100,8 +100,7 @@ export async function loadClassifier(artifacts: ModelArtifacts): Promise<Classif
 async function runtimeGraph(artifacts: ModelArtifacts): Promise<tf.io.ModelArtifacts> {
   const { modelTopology } = artifacts.modelJson
   const [manifest] = artifacts.modelJson.weightsManifest
-  const convolutions = new Set(modelTopology.node.filter((n) => n.op.includes('Conv')).map((n) => n.name))
-  if (!modelTopology.node.some((n) => n.op === 'Mul' && convolutions.has(n.input?.[0] ?? ''))) {
+  if (!hasChannelScales(modelTopology.node)) {
     return { modelTopology, weightSpecs: manifest.weights, weightData: artifacts.weights }
   }
   const folded = foldChannelScales(readGraph(artifacts.modelJson, artifacts.weights))

@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import type { NamedTensor } from '../artifacts.ts'
-import { type GraphNode, type TensorGraph, VIEWS_MEAN } from '../artifacts.ts'
+import { type GraphNode, type NamedTensor, type TensorGraph, VIEWS_MEAN } from '../artifacts.ts'
 import { attr, constNode } from './graph-def.ts'
 import { inputStem } from './stem.ts'
 

@@ -43,15 +43,12 @@ export function maxPoolGradInto(
   const at = new Int32Array(c)
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < ho; i++) {
-      const r0 = i * sh - top
-      const rows = [Math.max(r0, 0), Math.min(r0 + fh, h)] as const
+      const rowEnd = Math.min(i * sh - top + fh, h)
       for (let j = 0; j < wo; j++) {
-        const c0 = j * sw - left
-        const cols = [Math.max(c0, 0), Math.min(c0 + fw, w)] as const
-        best.fill(Number.NEGATIVE_INFINITY)
-        at.fill(-1)
-        for (let r = rows[0]; r < rows[1]; r++) {
-          for (let q = cols[0]; q < cols[1]; q++) {
+        const colEnd = Math.min(j * sw - left + fw, w)
+        at.fill(-1) // no tap yet: the first valid one sets `best`, whatever its value
+        for (let r = Math.max(i * sh - top, 0); r < rowEnd; r++) {
+          for (let q = Math.max(j * sw - left, 0); q < colEnd; q++) {
             const base = ((b * h + r) * w + q) * c
             for (let k = 0; k < c; k++) {
               const v = x[base + k]!
