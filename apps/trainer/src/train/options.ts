@@ -63,16 +63,16 @@ export interface FineTuneSettings {
  * How the seed CNN is optimised, each with its own default rate, epochs and input size.
  * - `adam-cosine` (Whisker's default): Adam, one epoch of linear warm-up, then a cosine decay to zero at the
  *   last epoch, whose weights are kept: the validation photos choose nothing, so their figure is a measurement.
- *   96 px: chosen on a split inside the training photos (1,869 / 507; the sealed photos untouched), where
- *   96 px (73.4 % after 20 epochs, 73.2–74.0 from epoch 14 on) did as well as 112 px (70.8 % after 16) and
- *   150 px, at a fraction of the time; every run underfits, so epochs buy more than pixels. 16 epochs: what
- *   fits the 20 minutes the tutorial's reproduction is given on the 2-core machine (≈ 67 s an epoch through
- *   the CLI; 150 px for 12 epochs took ≈ 24 minutes).
+ *   64 px for 40 epochs: chosen on a split inside the training photos (1,869 / 507; the sealed photos
+ *   untouched). Every run there underfits (training accuracy no higher than validation), so epochs buy more
+ *   than pixels: 64 px reached 76.1 % after 40 epochs (75.9–76.3 from epoch 33 on) at ≈ 18 s an epoch, where
+ *   96 px reached 73.4 % after 20 (≈ 40 s an epoch), 112 px 70.8 % after 16, and 150 px no better. 40
+ *   epochs at 64 px fit the 20 minutes the tutorial's reproduction is given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
  *   validation loss (the best epoch is chosen on the validation photos), at the tutorial's 150 px.
  */
 export const SEED_CNN_SCHEDULES = {
-  'adam-cosine': { learningRate: 3e-4, epochs: 16, imageSize: 96 },
+  'adam-cosine': { learningRate: 3e-4, epochs: 40, imageSize: 64 },
   'sgd-decay': { learningRate: 0.01, epochs: 30, imageSize: 150 },
 } as const satisfies Record<string, { learningRate: number; epochs: number; imageSize: number }>
 
