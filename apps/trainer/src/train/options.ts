@@ -65,7 +65,7 @@ export interface FineTuneSettings {
  *   last epoch, whose weights are kept: the validation photos choose nothing, so their figure is a measurement.
  *   64 px for 40 epochs: chosen on a split inside the training photos (1,869 / 507; the sealed photos
  *   untouched). Every run there underfits (training accuracy no higher than validation), so epochs buy more
- *   than pixels: 64 px reached 76.1 % after 40 epochs (75.9–76.3 from epoch 33 on) at ≈ 18 s an epoch, where
+ *   than pixels: 64 px reached 76.3 % after 40 epochs (75.9–76.3 from epoch 33 on) at ≈ 18 s an epoch, where
  *   96 px reached 73.4 % after 20 (≈ 40 s an epoch), 112 px 70.8 % after 16, and 150 px no better. 40
  *   epochs at 64 px fit the 20 minutes the tutorial's reproduction is given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
