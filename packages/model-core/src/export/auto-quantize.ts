@@ -1,4 +1,5 @@
 import type { GraphNode, NamedTensor } from '../artifacts.ts'
+import { correctBias, meanLogitShift, outputBiasName } from './bias-correction.ts'
 import {
   DEFAULT_OUTPUT_BUDGET,
   type OutputBudget,
@@ -77,12 +78,25 @@ export async function autoQuantize(
   let evaluations = 0
   const float32 = serializeGraph(nodes, tensors, 'none')
   const reference = options.reference ?? (await options.judge(float32))
-  const build = (uint8: ReadonlySet<string>) =>
-    serializeGraph(nodes, tensors, (t): TensorEncoding => (uint8.has(t.name) ? 'uint8' : 'float16'))
+  const build = (uint8: ReadonlySet<string>, weights: NamedTensor[] = tensors) =>
+    serializeGraph(nodes, weights, (t): TensorEncoding => (uint8.has(t.name) ? 'uint8' : 'float16'))
   const judge = async (graph: SerializedGraph) => {
     evaluations++
-    const change = outputChange(reference, await options.judge(graph))
-    return { graph, change, passes: withinBudget(change, budget) }
+    const answers = await options.judge(graph)
+    const change = outputChange(reference, answers)
+    return { graph, change, answers, passes: withinBudget(change, budget) }
+  }
+  const biasName = outputBiasName(nodes)
+  /**
+   * The chosen graph with the answers' shared shift taken out of the output bias (see bias-correction.ts),
+   * judged once more; kept only when it is within budget and moved the answers less.
+   */
+  const corrected = async (uint8: ReadonlySet<string>, judged: Awaited<ReturnType<typeof judge>>) => {
+    if (biasName === undefined) return judged
+    const shift = meanLogitShift(reference, judged.answers)
+    if (shift.every((s) => Math.abs(s) < MIN_CORRECTION)) return judged
+    const candidate = await judge(build(uint8, correctBias(tensors, biasName, shift)))
+    return candidate.passes && candidate.change.meanKl < judged.change.meanKl ? candidate : judged
   }
 
   const candidates = tensors.filter((t) => isQuantizable(t) && t.data.length >= minElements)
@@ -100,7 +114,10 @@ export async function autoQuantize(
 
   for (const uint8 of carriedChoices(candidates, options.previous)) {
     const judged = await judge(build(uint8))
-    if (judged.passes) return { ...result(uint8, judged), evaluations, reusedPrevious: true }
+    if (judged.passes) {
+      const final = await corrected(uint8, judged)
+      return { ...result(uint8, final), evaluations, reusedPrevious: true }
+    }
   }
 
   const baseline = await judge(build(new Set()))
@@ -127,13 +144,17 @@ export async function autoQuantize(
       low = count + 1
     } else high = count - 1
   }
+  const uint8 = new Set(ranked.slice(0, best.count))
   return {
-    ...result(new Set(ranked.slice(0, best.count)), best),
+    ...result(uint8, await corrected(uint8, best)),
     float16Change: baseline.change,
     evaluations,
     reusedPrevious: false,
   }
 }
+
+/** A centred logit shift smaller than this everywhere is left alone: correcting it would cost a judgement for nothing. */
+const MIN_CORRECTION = 1e-3
 
 /** The uint8 sets worth trying before a search: with this graph's new tensors, then without them. */
 function carriedChoices(
