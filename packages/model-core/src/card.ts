@@ -69,6 +69,8 @@ export const exportFidelitySchema = z.object({
   count: z.int().check(z.positive()),
   /** Share of photos whose top class is the same. */
   agreement: z.number().check(z.minimum(0), z.maximum(1)),
+  /** Photos whose top class changed although float32 had decided it (top two more than 0.1 apart). */
+  decisiveChanges: z.optional(z.int().check(z.minimum(0))),
   /** Mean KL divergence, float32 ‖ served. */
   meanKl: z.number().check(z.minimum(0)),
   /** Largest change of any class probability. */

@@ -108,7 +108,9 @@ export async function exportGraph(
 }
 
 /** "same top class for 100.0 %, mean KL 0.00012, log-odds shift +0.004": an output change, read aloud. */
-export function describeChange(change: OutputChange): string {
+export function describeChange(
+  change: Pick<OutputChange, 'agreement' | 'meanKl' | 'meanLogOddsShift'>,
+): string {
   const shift = change.meanLogOddsShift
   return (
     `same top class for ${percent(change.agreement, 1)}, mean KL ${change.meanKl.toPrecision(2)}, ` +

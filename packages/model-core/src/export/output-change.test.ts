@@ -9,6 +9,7 @@ describe('outputChange', () => {
     expect(outputChange(same, same)).toEqual({
       count: 3,
       agreement: 1,
+      decisiveChanges: 0,
       meanKl: 0,
       maxProbabilityChange: 0,
       meanLogOddsShift: 0,
@@ -23,10 +24,20 @@ describe('outputChange', () => {
     expect(withinBudget(change, DEFAULT_OUTPUT_BUDGET)).toBe(false)
   })
 
-  it('counts answers that change class', () => {
+  it('counts answers that change class, and refuses one decided answer in 300 changed', () => {
     const change = outputChange(rows(0.51, 0.9, 0.1, 0.2), rows(0.49, 0.9, 0.1, 0.2))
     expect(change.agreement).toBe(0.75)
-    expect(withinBudget(change, DEFAULT_OUTPUT_BUDGET)).toBe(false)
+    const decided = [0.6, ...Array.from({ length: 299 }, (_, i) => (i % 2 ? 0.9 : 0.1))]
+    const flipped = outputChange(rows(...decided), rows(0.4, ...decided.slice(1)))
+    expect([flipped.decisiveChanges, flipped.meanKl < 1e-3]).toEqual([1, true])
+    expect(withinBudget(flipped, DEFAULT_OUTPUT_BUDGET)).toBe(false)
+  })
+
+  it('lets an answer the reference left undecided change class: a coin flip either way', () => {
+    const undecided = [0.52, ...Array.from({ length: 299 }, (_, i) => (i % 2 ? 0.9 : 0.1))]
+    const change = outputChange(rows(...undecided), rows(0.48, ...undecided.slice(1)))
+    expect([change.agreement < 1, change.decisiveChanges]).toEqual([true, 0])
+    expect(withinBudget(change, DEFAULT_OUTPUT_BUDGET)).toBe(true)
   })
 
   it('accepts float16-sized noise', () => {

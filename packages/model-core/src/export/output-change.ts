@@ -11,6 +11,12 @@ export interface OutputChange {
   count: number
   /** Share of inputs whose top class is the same. */
   agreement: number
+  /**
+   * Inputs whose top class changed although the reference had decided it: its top two probabilities more
+   * than UNDECIDED_MARGIN apart. An answer at 0.52 is a coin flip whichever way it goes, and one such photo
+   * among a few hundred judged must not decide a whole export (it sent a fast-preset run to float32).
+   */
+  decisiveChanges: number
   /** Mean KL(reference ‖ candidate), nats. */
   meanKl: number
   /** Largest change of any class probability on any input. */
@@ -32,7 +38,8 @@ export interface OutputBudget {
 /**
  * Whisker's budget. A mean KL of 0.001 nats is 2–3 % of a good model's log loss (0.04), so log loss moves
  * well within the 10 % the exporter promises; at most 1 answer in 400 may change class (0.25 points), the
- * accuracy promise with a little room for noise. The mean log-odds may move 0.05: the judging photos are
+ * accuracy promise with a little room for noise
+ * (answers float32 left undecided do not count: see `decisiveChanges`). The mean log-odds may move 0.05: the judging photos are
  * training photos, fitted by the head and seldom near the boundary, and new photos shift further (a graph
  * judged at −0.100 moved new photos by −0.150 and changed 4 of 624 answers at the earlier limit of 0.1).
  * What shift remains is then taken out of the output bias (bias-correction.ts).
@@ -42,6 +49,9 @@ export const DEFAULT_OUTPUT_BUDGET: OutputBudget = {
   maxAbsLogOddsShift: 0.05,
   minAgreement: 0.9975,
 }
+
+/** Top two probabilities closer than this: the reference had not decided, so a change of class costs nothing expected. */
+const UNDECIDED_MARGIN = 0.1
 
 /** p at log-odds −8: beyond ±8 the model is sure either way and its log-odds may wander harmlessly. */
 const LOG_ODDS_CLIP = 1 / (1 + Math.exp(8))
@@ -57,12 +67,14 @@ export function outputChange(
     throw new RangeError(`compare the same inputs: ${reference.length} against ${candidate.length} rows`)
   }
   let agree = 0
+  let decisive = 0
   let kl = 0
   let maxChange = 0
   let shift = 0
   reference.forEach((p, i) => {
     const q = candidate[i]!
     if (argmax(p) === argmax(q)) agree++
+    else if (margin(p) > UNDECIDED_MARGIN) decisive++
     for (let c = 0; c < p.length; c++) {
       if (p[c]! > 0) kl += p[c]! * Math.log(p[c]! / Math.max(q[c]!, 1e-12))
       maxChange = Math.max(maxChange, Math.abs(p[c]! - q[c]!))
@@ -75,6 +87,7 @@ export function outputChange(
   return {
     count: n,
     agreement: agree / n,
+    decisiveChanges: decisive,
     meanKl: kl / n,
     maxProbabilityChange: maxChange,
     meanLogOddsShift: shift / n,
@@ -85,6 +98,20 @@ export function withinBudget(change: OutputChange, budget: OutputBudget): boolea
   return (
     change.meanKl <= budget.maxMeanKl &&
     Math.abs(change.meanLogOddsShift) <= budget.maxAbsLogOddsShift &&
-    change.agreement >= budget.minAgreement
+    1 - change.decisiveChanges / change.count >= budget.minAgreement
   )
+}
+
+/** The top probability less the runner-up's. */
+function margin(p: ArrayLike<number>): number {
+  let first = Number.NEGATIVE_INFINITY
+  let second = Number.NEGATIVE_INFINITY
+  for (let c = 0; c < p.length; c++) {
+    const v = p[c]!
+    if (v > first) {
+      second = first
+      first = v
+    } else if (v > second) second = v
+  }
+  return p.length < 2 ? 1 : first - second
 }
