@@ -1,5 +1,5 @@
 import type { GraphNode, NamedTensor } from '../artifacts.ts'
-import { clipProbability } from './output-change.ts'
+import { assertSameInputs, clipProbability } from './output-change.ts'
 
 /**
  * Post-quantization bias correction. Rounding weights moves every answer a little at random and, through
@@ -37,9 +37,7 @@ export function meanLogitShift(
   reference: readonly ArrayLike<number>[],
   candidate: readonly ArrayLike<number>[],
 ): Float64Array {
-  if (reference.length !== candidate.length || reference.length === 0) {
-    throw new RangeError(`compare the same inputs: ${reference.length} against ${candidate.length} rows`)
-  }
+  assertSameInputs(reference, candidate)
   const classes = reference[0]!.length
   const shift = new Float64Array(classes)
   const row = new Float64Array(classes)

@@ -63,9 +63,7 @@ export function outputChange(
   reference: readonly ArrayLike<number>[],
   candidate: readonly ArrayLike<number>[],
 ): OutputChange {
-  if (reference.length !== candidate.length || reference.length === 0) {
-    throw new RangeError(`compare the same inputs: ${reference.length} against ${candidate.length} rows`)
-  }
+  assertSameInputs(reference, candidate)
   let agree = 0
   let decisive = 0
   let kl = 0
@@ -91,6 +89,13 @@ export function outputChange(
     meanKl: kl / n,
     maxProbabilityChange: maxChange,
     meanLogOddsShift: shift / n,
+  }
+}
+
+/** Two graphs' answers can only be compared row by row, on the same (non-empty) inputs. */
+export function assertSameInputs(reference: readonly unknown[], candidate: readonly unknown[]): void {
+  if (reference.length !== candidate.length || reference.length === 0) {
+    throw new RangeError(`compare the same inputs: ${reference.length} against ${candidate.length} rows`)
   }
 }
 
