@@ -103,7 +103,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--image-size <n>',
-      'input size in pixels (seed-cnn: the schedule’s, 96 or 150; transfer takes its backbone’s)',
+      `input size in pixels (seed-cnn: the schedule’s, ${SEED_CNN_SCHEDULE_NAMES.map((name) => `${SEED_CNN_SCHEDULES[name].imageSize} for ${name}`).join(', ')}; transfer takes its backbone’s)`,
       positiveInt,
     )
     .option(
