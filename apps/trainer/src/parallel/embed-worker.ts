@@ -1,10 +1,13 @@
 /**
  * One embedding worker: its own tfjs instance (own wasm module, own thread) holding the backbone's
- * exported graph. It answers `embed` requests from `createParallelEmbedder` with the rows it computed.
+ * exported graph. It answers `embed` requests from `createParallelEmbedder`: decodes its shard of photos,
+ * prepares and embeds them exactly as `embedFiles` does in-process (the same `embedPhotos`), and sends back
+ * the rows.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createEmbedder, loadAnyBackbone } from '@whisker/model-core/training'
 import { selectBackend } from '../core/backend.ts'
+import { embedPhotos, type PhotoBytes } from '../data/embed.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
 
 const port = parentPort
@@ -24,9 +27,22 @@ try {
       return
     }
     try {
-      const rows = await embedder.embed(request.pixels, request.count)
+      const photos: PhotoBytes[] = []
+      for (let i = 0, at = 0; i < request.lengths.length; at += request.lengths[i]!, i++) {
+        photos.push({
+          bytes: request.bytes.subarray(at, at + request.lengths[i]!),
+          photo: request.photos[i]!,
+        })
+      }
+      const outcomes = await embedPhotos(embedder, photos, request.recipe)
+      const embedded = outcomes.filter((row) => row instanceof Float32Array)
+      const rows = new Float32Array(embedded.length * embedder.dim)
+      embedded.forEach((row, i) => {
+        rows.set(row, i * embedder.dim)
+      })
+      const unreadable = outcomes.map((row) => (row instanceof Float32Array ? null : row.unreadable))
       // Transferred, not copied: the buffer moves to the main thread.
-      port.postMessage({ kind: 'rows', id: request.id, rows } satisfies WorkerReply, [
+      port.postMessage({ kind: 'rows', id: request.id, rows, unreadable } satisfies WorkerReply, [
         rows.buffer as ArrayBuffer,
       ])
     } catch (error) {

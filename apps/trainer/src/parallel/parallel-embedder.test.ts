@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
 import { createEmbedder, loadBackbone } from '@whisker/model-core/training'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { writeTruncatedJpeg } from '../../test/support.ts'
+import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { embedFiles } from '../data/embed.ts'
 import { diskEmbeddingCache, noEmbeddingCache } from '../data/embedding-cache.ts'
@@ -32,7 +34,7 @@ describe('the parallel embedder', () => {
   })
 
   it.each([1, 2, 3])('gives the in-process embeddings bit for bit with %i worker(s)', async (workers) => {
-    const embedder = await createParallelEmbedder(SOURCE, 'wasm', workers, 224)
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', workers)
     try {
       const set = await embedFiles(PHOTOS, embedder, {
         policy: POLICY,
@@ -46,8 +48,36 @@ describe('the parallel embedder', () => {
     }
   })
 
+  it('decodes, augments and mirrors in the workers exactly as in-process, and skips what cannot be read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whisker-parallel-'))
+    const truncated = join(dir, 'cat.truncated.jpg')
+    await writeTruncatedJpeg(truncated)
+    // The unreadable photo sits mid-batch and mid-shard, where losing rows' order would show.
+    const files = [
+      ...PHOTOS.slice(0, 2),
+      { label: 'cat', name: 'cat.truncated.jpg', path: truncated },
+      ...PHOTOS.slice(2),
+    ]
+    const augment = { preset: 'strong', spec: AUGMENT_PRESETS.strong, seed: 7, view: 1 }
+    const options = { policy: POLICY, batchSize: 6, cache: noEmbeddingCache, augment, mirror: true }
+    const local = await createEmbedder(await loadBackbone(SOURCE))
+    const expected = await embedFiles(files, local, options).finally(() => local.dispose())
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', 2)
+    try {
+      const set = await embedFiles(files, embedder, options)
+      expect(set.unreadable).toEqual([
+        { name: 'cat.truncated.jpg', reason: expect.stringMatching(/^CORRUPT_IMAGE: /) },
+      ])
+      expect(set.files.map((f) => f.name)).toEqual(PHOTOS.map((f) => f.name))
+      expect(Buffer.from(set.embeddings.buffer)).toEqual(Buffer.from(expected.embeddings.buffer))
+      expect(Buffer.from(set.embeddings.buffer)).not.toEqual(Buffer.from(inProcess.buffer))
+    } finally {
+      embedder.dispose()
+    }
+  })
+
   it('fills the embedding cache, and a second pass reads every row back from it', async () => {
-    const embedder = await createParallelEmbedder(SOURCE, 'wasm', 2, 224)
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', 2)
     try {
       const identity = { namespace: 'parallel-test', backbone: 'x', dim: embedder.dim }
       const root = mkdtempSync(join(tmpdir(), 'whisker-parallel-'))

@@ -7,13 +7,15 @@ import {
   type Embedder,
 } from '@whisker/model-core/training'
 import type { Concrete } from '../core/backend.ts'
+import type { PhotoEmbedder, PhotoRow } from '../data/embed.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
 
 /**
  * tfjs-backend-wasm runs one thread in Node, so one process embeds on one core. This embedder shards each
  * batch by photo across `workers` worker threads, each with its own tfjs-wasm instance and copy of the
- * backbone graph, and puts the rows back in order. Every row is computed by the same float32 graph on the
- * same backend, so the result is the in-process embedder's, whatever the worker count (tested).
+ * backbone graph; each worker decodes, prepares and embeds its shard, and the rows come back in order.
+ * Every row is computed by the same code and float32 graph on the same backend, so the result is the
+ * in-process embedder's, whatever the worker count (tested).
  */
 export class EmbedWorkerError extends Error {
   readonly code = 'EMBED_WORKER_FAILED'
@@ -28,17 +30,18 @@ export function defaultWorkers(): number {
   return availableParallelism()
 }
 
+type Shard = Extract<WorkerReply, { kind: 'rows' }>
+
 interface Lane {
   worker: Worker
-  waiting: Map<number, { resolve: (rows: Float32Array) => void; reject: (error: Error) => void }>
+  waiting: Map<number, { resolve: (shard: Shard) => void; reject: (error: Error) => void }>
 }
 
 export async function createParallelEmbedder(
   source: BackboneSource,
   backend: Concrete,
   workers: number,
-  inputSize: number,
-): Promise<Embedder> {
+): Promise<PhotoEmbedder> {
   const data: EmbedWorkerData = { source, backend }
   const started = await Promise.allSettled(Array.from({ length: workers }, () => startLane(data)))
   const lanes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.lane] : []))
@@ -48,25 +51,32 @@ export async function createParallelEmbedder(
     throw failed.reason
   }
   const dim = (started[0] as PromiseFulfilledResult<{ dim: number }>).value.dim
-  const inputLength = inputSize * inputSize * 3
   let nextId = 0
   return {
     dim,
-    inputSize,
-    async embed(pixels, count) {
-      const per = Math.ceil(count / lanes.length)
-      const shards: Promise<Float32Array>[] = []
-      for (let first = 0, lane = 0; first < count; first += per, lane++) {
-        const n = Math.min(per, count - first)
-        // A copy of the shard, transferred (moved, not serialized) to its worker.
-        const shard = pixels.slice(first * inputLength, (first + n) * inputLength)
-        shards.push(request(lanes[lane]!, { id: nextId++, pixels: shard, count: n }))
+    async embedPhotos(photos, recipe) {
+      const per = Math.ceil(photos.length / lanes.length)
+      const shards: Promise<Shard>[] = []
+      for (let first = 0, lane = 0; first < photos.length; first += per, lane++) {
+        const shard = photos.slice(first, first + per)
+        // One buffer per shard, transferred (moved, not serialized) to its worker.
+        const bytes = new Uint8Array(shard.reduce((n, p) => n + p.bytes.byteLength, 0))
+        let at = 0
+        for (const p of shard) {
+          bytes.set(p.bytes, at)
+          at += p.bytes.byteLength
+        }
+        const lengths = shard.map((p) => p.bytes.byteLength)
+        const names = shard.map((p) => p.photo)
+        shards.push(request(lanes[lane]!, { id: nextId++, bytes, lengths, photos: names, recipe }))
       }
-      const out = new Float32Array(count * dim)
-      let offset = 0
-      for (const rows of await Promise.all(shards)) {
-        out.set(rows, offset)
-        offset += rows.length
+      const out: PhotoRow[] = []
+      for (const { rows, unreadable } of await Promise.all(shards)) {
+        let row = 0
+        for (const reason of unreadable) {
+          if (reason !== null) out.push({ unreadable: reason })
+          else out.push(rows.slice(row++ * dim, row * dim))
+        }
       }
       return out
     },
@@ -92,7 +102,7 @@ function startLane(data: EmbedWorkerData): Promise<{ lane: Lane; dim: number }> 
     worker.on('message', (reply: WorkerReply) => {
       if (reply.kind === 'ready') resolve({ lane, dim: reply.dim })
       else if (reply.kind === 'rows') {
-        lane.waiting.get(reply.id)?.resolve(reply.rows)
+        lane.waiting.get(reply.id)?.resolve(reply)
         lane.waiting.delete(reply.id)
       } else if (reply.id === -1) fail(new EmbedWorkerError(reply.message))
       else {
@@ -103,10 +113,10 @@ function startLane(data: EmbedWorkerData): Promise<{ lane: Lane; dim: number }> 
   })
 }
 
-function request(lane: Lane, message: EmbedRequest): Promise<Float32Array> {
+function request(lane: Lane, message: EmbedRequest): Promise<Shard> {
   return new Promise((resolve, reject) => {
     lane.waiting.set(message.id, { resolve, reject })
-    lane.worker.postMessage(message, [message.pixels.buffer as ArrayBuffer])
+    lane.worker.postMessage(message, [message.bytes.buffer as ArrayBuffer])
   })
 }
 
@@ -118,12 +128,12 @@ export async function embedderFor(
   backbone: AnyBackbone,
   options: { backbone: string; modelsDir?: string; workers?: number },
   backend: string,
-): Promise<{ embedder: Embedder; workers: number }> {
+): Promise<{ embedder: Embedder | PhotoEmbedder; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
   if (workers > 1 && (backend === 'wasm' || backend === 'cpu')) {
     const source = { backbone: options.backbone, modelsDir: options.modelsDir }
     return {
-      embedder: await createParallelEmbedder(source, backend, workers, backbone.spec.inputSize),
+      embedder: await createParallelEmbedder(source, backend, workers),
       workers,
     }
   }

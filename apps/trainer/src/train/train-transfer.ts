@@ -15,7 +15,7 @@ import { decodeImage } from '@whisker/preprocess/node'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { Reporter } from '../core/reporter.ts'
 import type { LabelledFile } from '../data/dataset.ts'
-import { type AugmentedView, type EmbeddedSet, embedFiles } from '../data/embed.ts'
+import { type AugmentedView, type EmbeddedSet, embedFiles, type PhotoEmbedder } from '../data/embed.ts'
 import {
   backboneFingerprint,
   describeRejections,
@@ -388,7 +388,7 @@ type Embed = (
 ) => Promise<EmbeddedSet>
 
 function embedding(
-  embedder: Embedder,
+  embedder: Embedder | PhotoEmbedder,
   policy: ResizePolicy,
   cache: EmbeddingCache,
   { reporter, stop }: Pick<TrainContext, 'reporter' | 'stop'>,
