@@ -8,6 +8,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../core/backend.ts'
 import { percent } from '../core/format.ts'
 import { createReporter } from '../core/reporter.ts'
 import { defaultEmbeddingCacheDir } from '../data/embedding-cache.ts'
+import { defaultWorkers } from '../parallel/parallel-embedder.ts'
 import { DEFAULTS, displayPath } from '../paths.ts'
 import { writeReport } from '../report/html.ts'
 import { listenForStop, StopRequested } from '../run/interrupt.ts'
@@ -68,7 +69,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES).default('auto'))
     .option(
       '--workers <n>',
-      'worker threads embedding in parallel (default: the cores available); the seed CNN splits its batches across them only when given',
+      'worker threads embedding, and training the seed CNN, in parallel (default: the cores available)',
       positiveInt,
     )
     .option('--epochs <n>', 'maximum epochs (default: transfer 60, seed-cnn the schedule’s)', positiveInt)
@@ -168,7 +169,8 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     flipTta: flags.flipTta ?? PRESETS[flags.preset].flipTta,
     modelsDir: flags.models,
     backend: flags.backend,
-    workers: flags.workers,
+    // Resolved here, so run.json records the count a seed-CNN run's weights depend on (and --resume keeps it).
+    workers: flags.workers ?? defaultWorkers(),
     epochs: flags.epochs ?? defaults.epochs,
     batchSize: flags.batchSize,
     learningRate,

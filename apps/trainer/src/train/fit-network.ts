@@ -109,14 +109,7 @@ export async function fitNetwork(
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     const started = performance.now()
     const order = shuffledIndices(train.count, seededRandom(hashName(`epoch ${epoch}`, options.seed)))
-    for (let batch = state.batch; batch < batches; batch++) {
-      // A batch resolves in microtasks only; yield a turn so a Ctrl-C's signal handler can run.
-      await new Promise(setImmediate)
-      if (stop.requested) {
-        state = { ...state, epoch, batch, step: schedule.step }
-        await save()
-        throw new StopRequested()
-      }
+    const prepare = (batch: number) => {
       const indices = order.subarray(batch * options.batchSize, (batch + 1) * options.batchSize)
       const batchSeed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
       const [xs, ys] = tf.tidy(() => [
@@ -129,13 +122,31 @@ export async function fitNetwork(
           options.classes,
         ),
       ])
+      return { count: indices.length, xs: xs as tf.Tensor4D, ys: ys as tf.Tensor2D }
+    }
+    let next = state.batch < batches ? prepare(state.batch) : undefined
+    for (let batch = state.batch; batch < batches; batch++) {
+      // A batch resolves in microtasks only; yield a turn so a Ctrl-C's signal handler can run.
+      await new Promise(setImmediate)
+      const current = next!
+      if (stop.requested) {
+        tf.dispose([current.xs, current.ys])
+        state = { ...state, epoch, batch, step: schedule.step }
+        await save()
+        throw new StopRequested()
+      }
       rate = schedule.nextRate()
-      const [loss, acc] = await stepper.step(xs as tf.Tensor4D, ys as tf.Tensor2D)
-      tf.dispose([xs!, ys!])
+      const stepping = stepper.step(current.xs, current.ys)
+      // The next batch is augmented while this one's step runs: with worker threads the step runs off this
+      // thread, which would otherwise sit idle (and the workers wait) for the augmentation. Each batch's
+      // augmentation depends only on its own seed, so the order of the two changes nothing.
+      next = batch + 1 < batches ? prepare(batch + 1) : undefined
+      const [loss, acc] = await stepping
+      tf.dispose([current.xs, current.ys])
       state.sums = {
-        loss: state.sums.loss + loss! * indices.length,
-        acc: state.sums.acc + acc! * indices.length,
-        seen: state.sums.seen + indices.length,
+        loss: state.sums.loss + loss! * current.count,
+        acc: state.sums.acc + acc! * current.count,
+        seen: state.sums.seen + current.count,
       }
       options.onBatch?.(epoch, batch + 1, loss!)
     }
