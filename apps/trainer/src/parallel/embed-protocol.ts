@@ -6,6 +6,11 @@ import type { InputRecipe } from '../data/embed.ts'
 export interface EmbedWorkerData {
   source: BackboneSource
   backend: Concrete
+  /**
+   * Embed with the trunk below the backbone's top `trunkLayers` layers (the features fine-tuning trains the
+   * top on, `splitBackbone`) instead of the pooled backbone.
+   */
+  trunkLayers?: number
 }
 
 /**

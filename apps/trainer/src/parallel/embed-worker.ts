@@ -1,11 +1,18 @@
 /**
  * One embedding worker: its own tfjs instance (own wasm module, own thread) holding the backbone's
- * exported graph. It answers `embed` requests from `createParallelEmbedder`: decodes its shard of photos,
+ * exported graph, or the trunk's below a fine-tuning cut. It answers `embed` requests from `createParallelEmbedder`: decodes its shard of photos,
  * prepares and embeds them exactly as `embedFiles` does in-process (the same `embedPhotos`), and sends back
  * the rows.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { createEmbedder, loadAnyBackbone } from '@whisker/model-core/training'
+import {
+  createEmbedder,
+  createTrunkEmbedder,
+  type Embedder,
+  loadAnyBackbone,
+  requireLayers,
+  splitBackbone,
+} from '@whisker/model-core/training'
 import { selectBackend } from '../core/backend.ts'
 import { embedPhotos, type PhotoBytes } from '../data/embed.ts'
 import type { EmbedRequest, EmbedWorkerData, WorkerReply } from './embed-protocol.ts'
@@ -17,8 +24,14 @@ const setup = workerData as EmbedWorkerData
 try {
   await selectBackend(setup.backend)
   const backbone = await loadAnyBackbone(setup.source)
-  const embedder = await createEmbedder(backbone)
-  if (backbone.kind === 'layers') backbone.model.dispose()
+  let embedder: Embedder
+  if (setup.trunkLayers === undefined) {
+    embedder = await createEmbedder(backbone)
+    if (backbone.kind === 'layers') backbone.model.dispose()
+  } else {
+    const layers = requireLayers(backbone, 'fine-tuning (--fine-tune)')
+    embedder = await createTrunkEmbedder(layers, splitBackbone(layers.model, setup.trunkLayers))
+  }
   port.postMessage({ kind: 'ready', dim: embedder.dim } satisfies WorkerReply)
   port.on('message', async (request: EmbedRequest | 'close') => {
     if (request === 'close') {

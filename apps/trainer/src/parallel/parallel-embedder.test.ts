@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
-import { createEmbedder, loadBackbone } from '@whisker/model-core/training'
+import {
+  createEmbedder,
+  createTrunkEmbedder,
+  loadBackbone,
+  splitBackbone,
+} from '@whisker/model-core/training'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeTruncatedJpeg } from '../../test/support.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
@@ -71,6 +76,22 @@ describe('the parallel embedder', () => {
       expect(set.files.map((f) => f.name)).toEqual(PHOTOS.map((f) => f.name))
       expect(Buffer.from(set.embeddings.buffer)).toEqual(Buffer.from(expected.embeddings.buffer))
       expect(Buffer.from(set.embeddings.buffer)).not.toEqual(Buffer.from(inProcess.buffer))
+    } finally {
+      embedder.dispose()
+    }
+  })
+
+  it('gives fine-tuning’s trunk features, below the same cut, bit for bit', async () => {
+    const backbone = await loadBackbone(SOURCE)
+    const local = await createTrunkEmbedder(backbone, splitBackbone(backbone.model, 11))
+    const options = { policy: POLICY, batchSize: 8, cache: noEmbeddingCache, mirror: true }
+    const expected = await embedFiles(PHOTOS, local, options).finally(() => local.dispose())
+    const embedder = await createParallelEmbedder(SOURCE, 'wasm', 2, 11)
+    try {
+      const set = await embedFiles(PHOTOS, embedder, options)
+      expect(set.embeddings.length).toBe(expected.embeddings.length)
+      expect(embedder.dim).toBeGreaterThan(inProcess.length / PHOTOS.length)
+      expect(Buffer.from(set.embeddings.buffer)).toEqual(Buffer.from(expected.embeddings.buffer))
     } finally {
       embedder.dispose()
     }

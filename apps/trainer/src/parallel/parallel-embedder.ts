@@ -3,8 +3,11 @@ import { Worker } from 'node:worker_threads'
 import {
   type AnyBackbone,
   type BackboneSource,
+  type BackboneSplit,
   createEmbedder,
+  createTrunkEmbedder,
   type Embedder,
+  type LoadedBackbone,
 } from '@whisker/model-core/training'
 import type { Concrete } from '../core/backend.ts'
 import type { PhotoEmbedder, PhotoRow } from '../data/embed.ts'
@@ -41,8 +44,9 @@ export async function createParallelEmbedder(
   source: BackboneSource,
   backend: Concrete,
   workers: number,
+  trunkLayers?: number,
 ): Promise<PhotoEmbedder> {
-  const data: EmbedWorkerData = { source, backend }
+  const data: EmbedWorkerData = { source, backend, trunkLayers }
   const started = await Promise.allSettled(Array.from({ length: workers }, () => startLane(data)))
   const lanes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.lane] : []))
   const failed = started.find((s) => s.status === 'rejected')
@@ -120,22 +124,51 @@ function request(lane: Lane, message: EmbedRequest): Promise<Shard> {
   })
 }
 
+/** Worker threads on the single-threaded backends (wasm, cpu) when more than one is asked for. */
+function parallelOn(backend: string, workers: number): Concrete | undefined {
+  return workers > 1 && (backend === 'wasm' || backend === 'cpu') ? backend : undefined
+}
+
+interface EmbedderOptions {
+  backbone: string
+  modelsDir?: string
+  workers?: number
+}
+
 /**
  * The embedder a run uses: worker threads on the single-threaded backends (wasm, cpu), the in-process
  * embedder on native tfjs (already multi-threaded) or when one worker is asked for.
  */
 export async function embedderFor(
   backbone: AnyBackbone,
-  options: { backbone: string; modelsDir?: string; workers?: number },
+  options: EmbedderOptions,
   backend: string,
 ): Promise<{ embedder: Embedder | PhotoEmbedder; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
-  if (workers > 1 && (backend === 'wasm' || backend === 'cpu')) {
+  const parallel = parallelOn(backend, workers)
+  if (parallel) {
     const source = { backbone: options.backbone, modelsDir: options.modelsDir }
-    return {
-      embedder: await createParallelEmbedder(source, backend, workers),
-      workers,
-    }
+    return { embedder: await createParallelEmbedder(source, parallel, workers), workers }
   }
   return { embedder: await createEmbedder(backbone), workers: 1 }
+}
+
+/**
+ * The same for fine-tuning's trunk features: each worker loads the backbone and makes the same cut
+ * (`splitBackbone` is deterministic), so the features are the in-process trunk's, bit for bit.
+ */
+export async function trunkEmbedderFor(
+  backbone: LoadedBackbone,
+  split: BackboneSplit,
+  layers: number,
+  options: EmbedderOptions,
+  backend: string,
+): Promise<{ embedder: Embedder | PhotoEmbedder; workers: number }> {
+  const workers = options.workers ?? defaultWorkers()
+  const parallel = parallelOn(backend, workers)
+  if (parallel) {
+    const source = { backbone: options.backbone, modelsDir: options.modelsDir }
+    return { embedder: await createParallelEmbedder(source, parallel, workers, layers), workers }
+  }
+  return { embedder: await createTrunkEmbedder(backbone, split), workers: 1 }
 }

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import {
   type AnyBackbone,
-  createTrunkEmbedder,
   type Embedder,
   type LoadedBackbone,
   loadAnyBackbone,
@@ -24,7 +23,7 @@ import {
   embeddingNamespace,
   noEmbeddingCache,
 } from '../data/embedding-cache.ts'
-import { embedderFor } from '../parallel/parallel-embedder.ts'
+import { embedderFor, trunkEmbedderFor } from '../parallel/parallel-embedder.ts'
 import { displayPath } from '../paths.ts'
 import { type EpochRecord, RUN_FILES } from '../run/records.ts'
 import { applyTemperature, fitTemperature } from './calibrate.ts'
@@ -145,7 +144,16 @@ export async function trainTransfer(options: TrainOptions, context: TrainContext
   let temperature = cv.temperature
   let calibratedOn = `out-of-fold predictions of ${photos.length} photos`
   if (options.fineTune && tunable) {
-    const tuning = await fineTuning(tunable, policy, photos, data, options, options.fineTune, context)
+    const tuning = await fineTuning(
+      tunable,
+      policy,
+      photos,
+      data,
+      options,
+      options.fineTune,
+      context,
+      backend.backend,
+    )
     // The estimate: the whole recipe run without fold 0, then asked about it. Inside, fold 1 is what the
     // head never trains on and fine-tuning watches: it picks the fine-tuning epoch and the temperature, which
     // the shipped network then reuses. Its head trains for the epochs of folds that never watched 0 or 1.
@@ -232,16 +240,17 @@ async function fineTuning(
   options: TrainOptions,
   settings: FineTuneSettings,
   { reporter, run, stop }: TrainContext,
+  backendName: string,
 ) {
   const split = splitBackbone(backbone.model, settings.layers)
   reporter.info(
     `fine-tuning: the top ${settings.layers} layers (from ${split.cut}), ${split.trainableParameters.toLocaleString('en-US')} parameters, rate ${settings.learningRate}`,
   )
-  const trunk = await createTrunkEmbedder(backbone, split)
+  const { embedder: trunk } = await trunkEmbedderFor(backbone, split, settings.layers, options, backendName)
   // Trunk features depend on the cut: computed afresh, never mixed into the embedding cache.
   const embed = embedding(trunk, policy, noEmbeddingCache, { reporter, stop })
-  const { sets } = await withViews(embed, photos, options, 'trunk')
-  trunk.dispose()
+  // Worker threads hold the process open: closed however embedding ends (done, interrupted or failed).
+  const { sets } = await withViews(embed, photos, options, 'trunk').finally(() => trunk.dispose())
   if (sets[0]!.files.length !== photos.length) throw new Error('trunk features lost photos the head kept')
   const features: PhotoViews = {
     dim: sets[0]!.embeddings.length / photos.length,
