@@ -79,7 +79,10 @@ export async function createParallelEmbedder(
         let row = 0
         for (const reason of unreadable) {
           if (reason !== null) out.push({ unreadable: reason })
-          else out.push(rows.slice(row++ * dim, row * dim))
+          else {
+            out.push(rows.slice(row * dim, (row + 1) * dim))
+            row++
+          }
         }
       }
       return out
@@ -124,8 +127,11 @@ function request(lane: Lane, message: EmbedRequest): Promise<Shard> {
   })
 }
 
-/** Worker threads on the single-threaded backends (wasm, cpu) when more than one is asked for. */
-function parallelOn(backend: string, workers: number): Concrete | undefined {
+/**
+ * The backend to run worker threads on, when there should be any: only the single-threaded backends (wasm,
+ * cpu) and only for more than one worker; native tfjs is already multi-threaded.
+ */
+export function parallelBackend(backend: string, workers: number): Concrete | undefined {
   return workers > 1 && (backend === 'wasm' || backend === 'cpu') ? backend : undefined
 }
 
@@ -136,39 +142,37 @@ interface EmbedderOptions {
 }
 
 /**
- * The embedder a run uses: worker threads on the single-threaded backends (wasm, cpu), the in-process
- * embedder on native tfjs (already multi-threaded) or when one worker is asked for.
+ * The embedder a run uses: worker threads where `parallelBackend` says so, else `inProcess()` in this
+ * thread. With `trunkLayers`, each worker embeds with the trunk below that cut, as `inProcess` must too.
  */
-export async function embedderFor(
-  backbone: AnyBackbone,
+async function chooseEmbedder(
   options: EmbedderOptions,
   backend: string,
+  inProcess: () => Promise<Embedder>,
+  trunkLayers?: number,
 ): Promise<{ embedder: Embedder | PhotoEmbedder; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
-  const parallel = parallelOn(backend, workers)
-  if (parallel) {
-    const source = { backbone: options.backbone, modelsDir: options.modelsDir }
-    return { embedder: await createParallelEmbedder(source, parallel, workers), workers }
-  }
-  return { embedder: await createEmbedder(backbone), workers: 1 }
+  const parallel = parallelBackend(backend, workers)
+  if (!parallel) return { embedder: await inProcess(), workers: 1 }
+  const source = { backbone: options.backbone, modelsDir: options.modelsDir }
+  return { embedder: await createParallelEmbedder(source, parallel, workers, trunkLayers), workers }
+}
+
+/** The pooled backbone's embedder, on worker threads or in this thread (`chooseEmbedder`). */
+export function embedderFor(backbone: AnyBackbone, options: EmbedderOptions, backend: string) {
+  return chooseEmbedder(options, backend, () => createEmbedder(backbone))
 }
 
 /**
  * The same for fine-tuning's trunk features: each worker loads the backbone and makes the same cut
  * (`splitBackbone` is deterministic), so the features are the in-process trunk's, bit for bit.
  */
-export async function trunkEmbedderFor(
+export function trunkEmbedderFor(
   backbone: LoadedBackbone,
   split: BackboneSplit,
   layers: number,
   options: EmbedderOptions,
   backend: string,
-): Promise<{ embedder: Embedder | PhotoEmbedder; workers: number }> {
-  const workers = options.workers ?? defaultWorkers()
-  const parallel = parallelOn(backend, workers)
-  if (parallel) {
-    const source = { backbone: options.backbone, modelsDir: options.modelsDir }
-    return { embedder: await createParallelEmbedder(source, parallel, workers, layers), workers }
-  }
-  return { embedder: await createTrunkEmbedder(backbone, split), workers: 1 }
+) {
+  return chooseEmbedder(options, backend, () => createTrunkEmbedder(backbone, split), layers)
 }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
 import type { Concrete } from '../core/backend.ts'
-import { defaultWorkers } from './parallel-embedder.ts'
+import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
 import { weightLayout } from './shard-gradient.ts'
 import type { SeedCnnRecipe, StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
 
@@ -171,12 +171,9 @@ export async function stepperFor(
   options: { recipe: SeedCnnRecipe; backend: string; workers?: number; batchSize: number },
 ): Promise<{ stepper: TrainStepper; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
-  if (workers > 1 && (options.backend === 'wasm' || options.backend === 'cpu')) {
-    const stepper = await createParallelStepper(model, schedule, {
-      ...options,
-      backend: options.backend,
-      workers,
-    })
+  const backend = parallelBackend(options.backend, workers)
+  if (backend) {
+    const stepper = await createParallelStepper(model, schedule, { ...options, backend, workers })
     return { stepper, workers }
   }
   return { stepper: inProcessStepper(model), workers: 1 }
