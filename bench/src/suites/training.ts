@@ -57,8 +57,8 @@ const QUOTED_PYTORCH = {
   source:
     "issue 8 of this project (training kernels), quoting maintainers' notes outside the repository, whose rows for one thread, batch 32, span 10.5 (glibc malloc) to 50.8–60.3 img/s (tcmalloc)",
 } as const
-/** The issue's goal: half of native. */
-const GOAL = 20
+/** Issue 19's goal: one core at the quoted native figure (issue 8 asked for half of it, 20 img/s). */
+const GOAL = QUOTED_PYTORCH.imagesPerSecond
 const STEPS = QUICK ? { warmup: 1, timed: 3, cpuTimed: 1 } : { warmup: 2, timed: 8, cpuTimed: 2 }
 
 interface StepTiming {
@@ -412,7 +412,7 @@ const markdown = [
     seedRows.map(([label, t]) => [label, t.batch, step(t), rate(t), rateCpu(t), vsCpu(t), vsPytorch(t)]),
   ),
   '',
-  `Goal ≥ ${GOAL} img/s (about half of the quoted native PyTorch figure): **${wasm.imagesPerSecond.wall >= GOAL ? 'met' : 'not met'}** at ${rate(wasm)} (${rateCpu(wasm)} by CPU time). Without the training kernels the wasm backend cannot train a convolution at all (\`Kernel 'Conv2DBackpropFilter' not registered\`).`,
+  `Goal ≥ ${GOAL} img/s on one core (the quoted native PyTorch figure; the earlier goal was half of it): **${wasm.imagesPerSecond.wall >= GOAL ? 'met' : 'not met'}** at ${rate(wasm)} (${rateCpu(wasm)} by CPU time). Without the training kernels the wasm backend cannot train a convolution at all (\`Kernel 'Conv2DBackpropFilter' not registered\`).`,
   '',
   `### Seed CNN, ${QUICK ? 'a shortened' : 'the default'} \`whisker train --arch seed-cnn\` run (${bounded.epochs} epochs, wasm)`,
   '',

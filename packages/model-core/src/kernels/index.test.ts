@@ -23,6 +23,7 @@ describe('registerWasmTrainingKernels', () => {
       'MaxPoolGrad',
       'Sum',
       'BatchMatMul',
+      'Identity',
     ])
     for (const name of MISSING) expect(tf.getKernel(name, 'wasm')).toBeDefined()
     const replaced = tf.getKernel('Conv2DBackpropInput', 'wasm')

@@ -16,6 +16,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts'
 import { conv2DBackpropInput } from './conv2d-backprop-input.ts'
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts'
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts'
+import { identity } from './identity.ts'
 import { maxPoolGrad } from './max-pool-grad.ts'
 import { type KernelConfig, type Replacement, WASM } from './shared.ts'
 import { sumLeadingAxes } from './sum.ts'
@@ -28,7 +29,13 @@ const ADDED: readonly KernelConfig[] = [
 ]
 
 /** Built-in kernels replaced because measurement showed them dominating a training step. */
-const REPLACED: readonly Replacement[] = [conv2DBackpropInput, maxPoolGrad, sumLeadingAxes, batchMatMul]
+const REPLACED: readonly Replacement[] = [
+  conv2DBackpropInput,
+  maxPoolGrad,
+  sumLeadingAxes,
+  batchMatMul,
+  identity,
+]
 
 /** What this module registered, by kernel name: a registered config that is one of these is ours. */
 const installed = new Map<string, KernelConfig>()

@@ -30,6 +30,7 @@ const POOLS: Pool[] = [
 const SHAPES = [
   { n: 2, h: 8, w: 8, c: 3 },
   { n: 1, h: 7, w: 9, c: 2 },
+  { n: 2, h: 9, w: 7, c: 8 }, // 2×2/2 with channels in fours: the SIMD kernel, and a row and column no window covers
 ]
 
 /** The forward pool's output, as the gradient receives it. */
@@ -73,6 +74,27 @@ describe('MaxPoolGrad on wasm (one pass over the backend heap)', () => {
       { filterSize: 2, strides: 2, pad: 'valid' },
     )
     expect(Array.from(dx.dataSync())).toEqual([5, 0, 0, 0])
+    dx.dispose()
+  })
+
+  it('sends dy to the first of tied maxima four channels at a time too (the SIMD kernel)', async () => {
+    await tf.setBackend('wasm')
+    // Channel k of the 2×2 window: ties everywhere (0), a tie for the maximum in taps 1 and 3 (1), one largest
+    // value in tap 3 (2), all negative with the largest in tap 2 (3).
+    const taps = [
+      [0, 0, 0, -2],
+      [0, 1, 0, -3],
+      [0, 0, -1, -1],
+      [0, 1, 2, -4],
+    ]
+    const x = { shape: [1, 2, 2, 4], values: new Float32Array(taps.flat()) }
+    const dy = { shape: [1, 1, 1, 4], values: new Float32Array([5, 6, 7, 8]) }
+    const dx = runKernel(
+      'MaxPoolGrad',
+      { dy, input: x, output: dy },
+      { filterSize: 2, strides: 2, pad: 'valid' },
+    )
+    expect(Array.from(dx.dataSync())).toEqual([5, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 8, 0, 0, 7, 0])
     dx.dispose()
   })
 

@@ -67,11 +67,14 @@ export interface ConvCase {
   info: tf.backend_util.Conv2DInfo
 }
 
-/** Every conv2d gradient case: CONV_CASES × CONV_PADS (wide cases 'same' only), labelled. */
-export function convCases(): ConvCase[] {
+/**
+ * Every conv2d gradient case: CONV_CASES × CONV_PADS (wide cases 'same' only), labelled. `channels` replaces
+ * the narrow cases' [Ci, Co] of [3, 4].
+ */
+export function convCases(channels: [number, number] = [3, 4]): ConvCase[] {
   return CONV_CASES.flatMap(({ n, h, w, k, s, c }) =>
     (c ? (['same'] as ConvPad[]) : CONV_PADS).map((pad) => {
-      const [ci, co] = c ?? [3, 4]
+      const [ci, co] = c ?? channels
       const filterShape = [...k, ci, co] as [number, number, number, number]
       return {
         label: `batch ${n}, ${h}×${w}×${ci}→${co}, kernel ${k.join('×')}, stride ${s}, pad ${JSON.stringify(pad)}`,

@@ -1,0 +1,98 @@
+/**
+ * Whisker's own wasm SIMD kernels (the .wat files here, assembled into wasm-kernels.generated.ts), run on the
+ * tfjs wasm backend's linear memory: each module imports that memory, so a kernel reads its inputs and writes
+ * its output where tfjs keeps the tensors, with no copies in or out. Written by hand only where XNNPACK has no
+ * fast formulation (see filter-gradient.wat).
+ *
+ * Where they cannot run they are simply absent and callers use their XNNPACK formulation: an engine without
+ * wasm SIMD, or the threaded build of the backend (its memory is shared, which these modules do not declare).
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { FILTER_GRADIENT_WASM, MAX_POOL_GRAD_WASM } from './wasm-kernels.generated.ts'
+
+/** filter-gradient.wat's export; addresses in bytes on the backend's heap (see the .wat for the layout). */
+export interface FilterGradientKernel {
+  dfilter(
+    x: number,
+    dy: number,
+    dw: number,
+    rows: number,
+    ho: number,
+    wo: number,
+    wp: number,
+    hp: number,
+    ci: number,
+    co: number,
+    kh: number,
+    mr: number,
+    sh: number,
+    sw: number,
+    chunk: number,
+  ): void
+}
+
+/** max-pool-grad.wat's export; addresses in bytes on the backend's heap (see the .wat for the layout). */
+export interface MaxPoolGradKernel {
+  maxpool2grad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+  ): void
+}
+
+/** The filter-gradient kernel bound to this backend's memory, or undefined where it cannot run. */
+export const filterGradientKernel = binder<FilterGradientKernel>(FILTER_GRADIENT_WASM)
+
+/** The 2×2/2 max-pool gradient kernel bound to this backend's memory, or undefined where it cannot run. */
+export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
+
+/** The byte address of a tensor's data on the backend's heap, as the kernels take it. */
+export const heapOffset = (backend: BackendWasm, t: { dataId: object }): number =>
+  backend.dataIdMap.get(t.dataId)!.memoryOffset
+
+/**
+ * The part of the WebAssembly JS API used here, typed by hand: the project's TypeScript lib (es2023, no DOM)
+ * does not declare it, though every engine Whisker runs on has it.
+ */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => object
+  Module: new (bytes: Uint8Array) => object
+  Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: object }
+  validate(bytes: Uint8Array): boolean
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
+
+/**
+ * A function from backend to the module's exports, bound to that backend's memory: compiled once, on first
+ * use, and instantiated once per memory.
+ */
+function binder<Exports>(base64: string): (backend: BackendWasm) => Exports | undefined {
+  let compiled: object | null | undefined
+  const instances = new WeakMap<object, Exports | null>()
+  return (backend) => {
+    const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory
+    if (!(memory instanceof wasmApi.Memory)) return undefined
+    if (compiled === undefined) {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+      // Small enough (< 4 KB) for a synchronous compile on a browser's main thread too.
+      compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null
+    }
+    if (compiled === null) return undefined
+    let exports = instances.get(memory)
+    if (exports === undefined) {
+      try {
+        exports = new wasmApi.Instance(compiled, { env: { memory } }).exports as Exports
+      } catch {
+        exports = null // a shared (threaded) memory does not link against the module's unshared import
+      }
+      instances.set(memory, exports)
+    }
+    return exports ?? undefined
+  }
+}
