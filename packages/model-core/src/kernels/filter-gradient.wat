@@ -17,6 +17,9 @@
 ;; by the caller so that its x and dy stay in the core's L2 cache across the tiles. m runs over `mr`, KW·Ci
 ;; rounded up to 4: the rounded-up columns read past a pixel's window (into memory the caller provides)
 ;; and land in dW rows the caller discards.
+;;
+;; scripts/wasm-kernels.ts also assembles a fused twin of this module, each `acc + s · d` below turned into one
+;; relaxed-SIMD f32x4.relaxed_madd; engines with relaxed SIMD run that one.
 (module
   (import "env" "memory" (memory 1))
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { useWasmBackend } from '../test-support/tf.ts'
 import { registerWasmTrainingKernels } from './index.ts'
 
-describe('Identity on wasm (shared data, no copy)', () => {
+describe('Identity and same-dtype Cast on wasm (shared data, no copy)', () => {
   beforeAll(async () => {
     registerWasmTrainingKernels()
     await useWasmBackend()
@@ -31,6 +31,20 @@ describe('Identity on wasm (shared data, no copy)', () => {
     expect(Array.from(x.dataSync())).toEqual([1, 2, 3])
     expect(Array.from(z.dataSync())).toEqual([11, 12, 13])
     tf.dispose([x, z])
+  })
+
+  it('casts to the same dtype by sharing, and converts other casts as the built-in does', () => {
+    const backend = tf.backend() as BackendWasm
+    const x = tf.tensor1d([1.5, -2.5, 3])
+    const same = tf.cast(x, 'float32')
+    expect(same.dataId).toBe(x.dataId)
+    expect(backend.refCount(x.dataId)).toBe(2)
+    const ints = tf.cast(x, 'int32')
+    expect(ints.dataId).not.toBe(x.dataId)
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3])
+    const back = tf.cast(ints, 'float32')
+    expect(Array.from(back.dataSync())).toEqual([1, -2, 3])
+    tf.dispose([x, same, ints, back])
   })
 
   it('copies strings, as the built-in does', () => {

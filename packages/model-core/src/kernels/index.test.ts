@@ -24,6 +24,7 @@ describe('registerWasmTrainingKernels', () => {
       'Sum',
       'BatchMatMul',
       'Identity',
+      'Cast',
     ])
     for (const name of MISSING) expect(tf.getKernel(name, 'wasm')).toBeDefined()
     const replaced = tf.getKernel('Conv2DBackpropInput', 'wasm')

@@ -16,7 +16,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts'
 import { conv2DBackpropInput } from './conv2d-backprop-input.ts'
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts'
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts'
-import { identity } from './identity.ts'
+import { castToOwnType, identity } from './identity.ts'
 import { maxPoolGrad } from './max-pool-grad.ts'
 import { type KernelConfig, type Replacement, WASM } from './shared.ts'
 import { sumLeadingAxes } from './sum.ts'
@@ -35,6 +35,7 @@ const REPLACED: readonly Replacement[] = [
   sumLeadingAxes,
   batchMatMul,
   identity,
+  castToOwnType,
 ]
 
 /** What this module registered, by kernel name: a registered config that is one of these is ours. */

@@ -8,7 +8,11 @@
  * wasm SIMD, or the threaded build of the backend (its memory is shared, which these modules do not declare).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { FILTER_GRADIENT_WASM, MAX_POOL_GRAD_WASM } from './wasm-kernels.generated.ts'
+import {
+  FILTER_GRADIENT_WASM,
+  FILTER_GRADIENT_WASM_FUSED,
+  MAX_POOL_GRAD_WASM,
+} from './wasm-kernels.generated.ts'
 
 /** filter-gradient.wat's export; addresses in bytes on the backend's heap (see the .wat for the layout). */
 export interface FilterGradientKernel {
@@ -47,7 +51,10 @@ export interface MaxPoolGradKernel {
 }
 
 /** The filter-gradient kernel bound to this backend's memory, or undefined where it cannot run. */
-export const filterGradientKernel = binder<FilterGradientKernel>(FILTER_GRADIENT_WASM)
+export const filterGradientKernel = binder<FilterGradientKernel>(
+  FILTER_GRADIENT_WASM_FUSED,
+  FILTER_GRADIENT_WASM,
+)
 
 /** The 2×2/2 max-pool gradient kernel bound to this backend's memory, or undefined where it cannot run. */
 export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
@@ -69,19 +76,22 @@ interface WebAssemblyApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
 
 /**
- * A function from backend to the module's exports, bound to that backend's memory: compiled once, on first
- * use, and instantiated once per memory.
+ * A function from backend to the module's exports, bound to that backend's memory: the first of the
+ * candidate modules (base64, best first) that this engine validates, compiled once, on first use, and
+ * instantiated once per memory.
  */
-function binder<Exports>(base64: string): (backend: BackendWasm) => Exports | undefined {
+function binder<Exports>(...candidates: string[]): (backend: BackendWasm) => Exports | undefined {
   let compiled: object | null | undefined
   const instances = new WeakMap<object, Exports | null>()
   return (backend) => {
     const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory
     if (!(memory instanceof wasmApi.Memory)) return undefined
     if (compiled === undefined) {
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+      const usable = candidates
+        .map((base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
+        .find((bytes) => wasmApi.validate(bytes))
       // Small enough (< 4 KB) for a synchronous compile on a browser's main thread too.
-      compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null
+      compiled = usable === undefined ? null : new wasmApi.Module(usable)
     }
     if (compiled === null) return undefined
     let exports = instances.get(memory)
