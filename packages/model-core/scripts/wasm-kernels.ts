@@ -18,6 +18,7 @@ import wabt from 'wabt'
 export const WAT_SOURCES = [
   { name: 'FILTER_GRADIENT_WASM', file: 'filter-gradient.wat', fused: true },
   { name: 'MAX_POOL_GRAD_WASM', file: 'max-pool-grad.wat', fused: false },
+  { name: 'CONV2D_WASM', file: 'conv2d.wat', fused: true },
 ] as const
 
 /** `acc + s · d` as written in the .wat sources, with its three operands. */

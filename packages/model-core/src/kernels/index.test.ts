@@ -25,6 +25,7 @@ describe('registerWasmTrainingKernels', () => {
       'BatchMatMul',
       'Identity',
       'Cast',
+      'Conv2D',
     ])
     for (const name of MISSING) expect(tf.getKernel(name, 'wasm')).toBeDefined()
     const replaced = tf.getKernel('Conv2DBackpropInput', 'wasm')

@@ -12,6 +12,7 @@
 import '@tensorflow/tfjs-backend-wasm' // its kernels are registered first, so the ones replaced here stay replaced
 import * as tf from '@tensorflow/tfjs-core'
 import { batchMatMul } from './batch-mat-mul.ts'
+import { conv2d } from './conv2d.ts'
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts'
 import { conv2DBackpropInput } from './conv2d-backprop-input.ts'
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts'
@@ -36,6 +37,7 @@ const REPLACED: readonly Replacement[] = [
   batchMatMul,
   identity,
   castToOwnType,
+  conv2d,
 ]
 
 /** What this module registered, by kernel name: a registered config that is one of these is ours. */

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
 import { fuse, GENERATED, generateKernelModule } from '../../scripts/wasm-kernels.ts'
-import { filterGradientKernel, maxPoolGradKernel } from './wasm-simd.ts'
+import { conv2dKernel, filterGradientKernel, maxPoolGradKernel } from './wasm-simd.ts'
 
 describe('the wasm kernels’ bytes', () => {
   it('are what the .wat sources assemble to now (run `npm run build:wasm` after editing one)', async () => {
@@ -32,6 +32,7 @@ describe('the wasm kernels on the tfjs wasm backend', () => {
     const backend = tf.backend() as BackendWasm
     expect(filterGradientKernel(backend)).toBeDefined()
     expect(maxPoolGradKernel(backend)).toBeDefined()
+    expect(conv2dKernel(backend)).toBeDefined()
     expect(filterGradientKernel(backend)).toBe(filterGradientKernel(backend)) // instantiated once
   })
 })

@@ -9,10 +9,32 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import {
+  CONV2D_WASM,
+  CONV2D_WASM_FUSED,
   FILTER_GRADIENT_WASM,
   FILTER_GRADIENT_WASM_FUSED,
   MAX_POOL_GRAD_WASM,
 } from './wasm-kernels.generated.ts'
+
+/** conv2d.wat's export; addresses in bytes on the backend's heap (see the .wat for the layout). */
+export interface Conv2DKernel {
+  conv2d(
+    x: number,
+    w: number,
+    y: number,
+    rows: number,
+    ho: number,
+    wo: number,
+    hp: number,
+    wp: number,
+    ci: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+  ): void
+}
 
 /** filter-gradient.wat's export; addresses in bytes on the backend's heap (see the .wat for the layout). */
 export interface FilterGradientKernel {
@@ -55,6 +77,9 @@ export const filterGradientKernel = binder<FilterGradientKernel>(
   FILTER_GRADIENT_WASM_FUSED,
   FILTER_GRADIENT_WASM,
 )
+
+/** The convolution kernel bound to this backend's memory, or undefined where it cannot run. */
+export const conv2dKernel = binder<Conv2DKernel>(CONV2D_WASM_FUSED, CONV2D_WASM)
 
 /** The 2×2/2 max-pool gradient kernel bound to this backend's memory, or undefined where it cannot run. */
 export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
