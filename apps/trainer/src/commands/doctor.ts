@@ -80,18 +80,25 @@ export async function diagnose(options: { cacheDir: string; models: string }): P
   }
 }
 
+const SIMD_BUILDS = {
+  fused: 'relaxed SIMD, fused multiply-add',
+  plain: 'wasm SIMD',
+  none: 'not running here',
+} as const
+
 /** What the backend just activated runs with: threads and SIMD for wasm, the device for native TensorFlow. */
 async function describeActive(backend: Concrete): Promise<string> {
   if (backend === 'cpu') return 'pure JavaScript, 1 thread (slowest; the last resort)'
   if (backend === 'wasm') {
     const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm')
+    const { wasmSimdKernels } = await import('@whisker/model-core/kernels')
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')
     return [
       `${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}`,
       `SIMD ${simd ? 'on' : 'off'}`,
       `multithreaded build ${threads ? 'in use' : 'not in use'}`,
-      'Whisker training kernels registered by `whisker train`',
+      `Whisker training kernels registered by \`whisker train\` (its SIMD kernels: ${SIMD_BUILDS[wasmSimdKernels() ?? 'none']})`,
     ].join(', ')
   }
   // libtensorflow's GPU build loads CUDA when it starts and, without it, carries on on the CPU with a

@@ -32,6 +32,7 @@ describe('selectBackend', () => {
     const report = await selectBackend('wasm')
     expect(report.backend).toBe('wasm')
     expect(report.notes.join(' ')).toContain('Conv2DBackpropFilter')
+    expect(report.notes.join(' ')).toContain("Whisker's SIMD kernels: fused") // Node 24 has relaxed SIMD
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined()
     // loss = Σ conv2d(x, W), x all ones [1, 4, 4, 1], W 3×3 'valid': each tap sees the 2×2 outputs' inputs,
     // so dW = 4 everywhere; dx counts the windows covering each pixel (1, 2, 2, 1 along each axis).

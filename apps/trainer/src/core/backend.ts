@@ -57,9 +57,11 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendRepor
 async function prepare(choice: Concrete): Promise<string[]> {
   if (choice !== 'wasm') return []
   // Loaded only here: the module imports the wasm backend, which a native run has no use for.
-  const { registerWasmTrainingKernels } = await import('@whisker/model-core/kernels')
+  const { registerWasmTrainingKernels, wasmSimdKernels } = await import('@whisker/model-core/kernels')
   const { added, replaced } = registerWasmTrainingKernels()
-  return [`wasm training kernels: added ${added.join(', ')}; replaced ${replaced.join(', ')}`]
+  return [
+    `wasm training kernels: added ${added.join(', ')}; replaced ${replaced.join(', ')}; Whisker's SIMD kernels: ${wasmSimdKernels() ?? 'none'}`,
+  ]
 }
 
 export async function tryBackend(choice: Concrete): Promise<string | undefined> {

@@ -10,6 +10,7 @@
  * "Training kernels for wasm" for the maths.
  */
 import '@tensorflow/tfjs-backend-wasm' // its kernels are registered first, so the ones replaced here stay replaced
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import { batchMatMul } from './batch-mat-mul.ts'
 import { conv2d } from './conv2d.ts'
@@ -21,6 +22,9 @@ import { castToOwnType, identity } from './identity.ts'
 import { maxPoolGrad } from './max-pool-grad.ts'
 import { type KernelConfig, type Replacement, WASM } from './shared.ts'
 import { sumLeadingAxes } from './sum.ts'
+import { type SimdKernelBuild, simdKernelBuild } from './wasm-simd.ts'
+
+export type { SimdKernelBuild }
 
 /** Kernels the wasm backend lacks. */
 const ADDED: readonly KernelConfig[] = [
@@ -77,6 +81,15 @@ export function registerWasmTrainingKernels(): WasmTrainingKernels {
     })
   }
   return WASM_TRAINING_KERNELS
+}
+
+/**
+ * Which build of Whisker's own SIMD kernels the active wasm backend runs (`fused`: relaxed SIMD; `plain`: wasm
+ * SIMD; `none`: their XNNPACK and JS formulations instead, e.g. on the threaded build or without SIMD).
+ * Undefined when the active backend is not wasm.
+ */
+export function wasmSimdKernels(): SimdKernelBuild | undefined {
+  return tf.getBackend() === WASM ? simdKernelBuild(tf.backend() as BackendWasm) : undefined
 }
 
 /** Whether the kernels of this module are the ones registered now. */

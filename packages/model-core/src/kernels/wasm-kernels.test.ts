@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import '@tensorflow/tfjs-backend-cpu'
 import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
 import { fuse, GENERATED, generateKernelModule } from '../../scripts/wasm-kernels.ts'
+import { wasmSimdKernels } from './index.ts'
 import { conv2dKernel, filterGradientKernel, maxPoolGradKernel } from './wasm-simd.ts'
 
 describe('the wasm kernels’ bytes', () => {
@@ -34,5 +36,8 @@ describe('the wasm kernels on the tfjs wasm backend', () => {
     expect(maxPoolGradKernel(backend)).toBeDefined()
     expect(conv2dKernel(backend)).toBeDefined()
     expect(filterGradientKernel(backend)).toBe(filterGradientKernel(backend)) // instantiated once
+    expect(wasmSimdKernels()).toBe('fused') // Node 24's V8 has relaxed SIMD
+    await tf.setBackend('cpu')
+    expect(wasmSimdKernels()).toBeUndefined()
   })
 })

@@ -84,6 +84,19 @@ export const conv2dKernel = binder<Conv2DKernel>(CONV2D_WASM_FUSED, CONV2D_WASM)
 /** The 2×2/2 max-pool gradient kernel bound to this backend's memory, or undefined where it cannot run. */
 export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
 
+/**
+ * Which build of Whisker's SIMD kernels runs on this backend: `fused` (relaxed SIMD, one instruction per
+ * multiply-add), `plain` (wasm SIMD), or `none` (the kernels' XNNPACK and JS formulations run instead).
+ */
+export type SimdKernelBuild = 'fused' | 'plain' | 'none'
+
+export function simdKernelBuild(backend: BackendWasm): SimdKernelBuild {
+  if (filterGradientKernel(backend) === undefined) return 'none'
+  return wasmApi.validate(decode(FILTER_GRADIENT_WASM_FUSED)) ? 'fused' : 'plain'
+}
+
+const decode = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+
 /** The byte address of a tensor's data on the backend's heap, as the kernels take it. */
 export const heapOffset = (backend: BackendWasm, t: { dataId: object }): number =>
   backend.dataIdMap.get(t.dataId)!.memoryOffset
@@ -112,9 +125,7 @@ function binder<Exports>(...candidates: string[]): (backend: BackendWasm) => Exp
     const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory
     if (!(memory instanceof wasmApi.Memory)) return undefined
     if (compiled === undefined) {
-      const usable = candidates
-        .map((base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)))
-        .find((bytes) => wasmApi.validate(bytes))
+      const usable = candidates.map(decode).find((bytes) => wasmApi.validate(bytes))
       // Small enough (< 4 KB) for a synchronous compile on a browser's main thread too.
       compiled = usable === undefined ? null : new wasmApi.Module(usable)
     }
