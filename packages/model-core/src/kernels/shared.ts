@@ -1,7 +1,7 @@
 /**
- * Building blocks shared by the wasm training kernels. Every kernel here is a composition of ops the wasm
- * backend already runs natively (XNNPACK convolution and fully-connected, transpose, pad, reshape, …): no
- * kernel walks tensor elements in JavaScript.
+ * Building blocks shared by the wasm training kernels: the ops they compose (XNNPACK convolution and
+ * fully-connected, transpose, pad, reshape, …) called as kernels, padding helpers and the Replacement shape.
+ * Whisker's own SIMD kernels, for what no composition does fast, are bound in wasm-simd.ts.
  */
 
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core'

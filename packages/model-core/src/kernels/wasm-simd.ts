@@ -1,11 +1,13 @@
 /**
  * Whisker's own wasm SIMD kernels (the .wat files here, assembled into wasm-kernels.generated.ts), run on the
  * tfjs wasm backend's linear memory: each module imports that memory, so a kernel reads its inputs and writes
- * its output where tfjs keeps the tensors, with no copies in or out. Written by hand only where XNNPACK has no
- * fast formulation (see filter-gradient.wat).
+ * its output where tfjs keeps the tensors, with no copies in or out. Written by hand only where measurement
+ * showed the backend's own kernels slow (each .wat and its caller say by how much). The matrix kernels come
+ * in two builds, the fused twin (relaxed SIMD) preferred where the engine validates it.
  *
- * Where they cannot run they are simply absent and callers use their XNNPACK formulation: an engine without
- * wasm SIMD, or the threaded build of the backend (its memory is shared, which these modules do not declare).
+ * Where they cannot run they are simply absent and callers use their XNNPACK or JS formulation: an engine
+ * without wasm SIMD, or the threaded build of the backend (its memory is shared, which these modules do not
+ * declare).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import {
