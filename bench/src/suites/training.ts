@@ -140,7 +140,7 @@ log('seed CNN, wasm + training kernels', wasm)
 const wasmSmall = await seedCnn(2, STEPS.warmup, STEPS.timed)
 log('seed CNN, wasm + training kernels', wasmSmall)
 
-// Only the missing kernels added: the wasm backend's own Conv2DBackpropInput, MaxPoolGrad, Sum, BatchMatMul.
+// Only the missing kernels added: the wasm backend's own kernels where Whisker's replace them (`replaced`).
 const ours = new Map(WASM_TRAINING_KERNELS.replaced.map((name) => [name, tf.getKernel(name, 'wasm')]))
 const swap = (kernels: Map<string, tf.KernelConfig>) => {
   for (const [name, config] of kernels) {
@@ -393,7 +393,7 @@ const vsCpu = (t: StepTiming) => `${figure(t.imagesPerSecond.wall / cpu.imagesPe
 const seedRows = [
   ['wasm + training kernels', wasm],
   ['wasm + training kernels', wasmSmall],
-  ['wasm + missing kernels only (built-in dX, MaxPoolGrad, Sum, MatMul)', wasmAddedOnly],
+  [`wasm + missing kernels only (built-in ${WASM_TRAINING_KERNELS.replaced.join(', ')})`, wasmAddedOnly],
   ['cpu backend (pure JS)', cpu],
 ] as const
 const markdown = [
