@@ -163,8 +163,8 @@ function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
  * With the next batch augmented while a step runs, two workers on 2 cores train the seed CNN ×1.5 faster at
- * 64 px and ×1.6–1.8 at 150 px than one thread (training bench; the lower figure with the faster SIMD kernels,
- * against a machine ceiling of ×1.64); on a loaded machine, pass --workers 1.
+ * 64 px and ×1.3–1.8 at 150 px than one thread (training bench; the lower figures with the faster SIMD
+ * kernels, against machine ceilings of ×1.54–1.64); on a loaded machine, pass --workers 1.
  */
 export async function stepperFor(
   model: tfl.LayersModel,
