@@ -30,7 +30,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
 import * as tf from '@tensorflow/tfjs-core'
-import { conv2dNhwc, cropForConv, nhwcPad, padOrCrop, pair, tensorOf, toNhwc, WASM } from './shared.ts'
+import { conv2dNhwc, cropForConv, nhwcPad, padForTaps, pair, tensorOf, toNhwc, WASM } from './shared.ts'
 import { filterGradientKernel, heapOffset } from './wasm-simd.ts'
 
 /**
@@ -49,7 +49,7 @@ export function simdConvFilterGradient(
   dy: tf.Tensor4D,
   info: tf.backend_util.Conv2DInfo,
 ): tf.Tensor4D | undefined {
-  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
+  const { inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
   const plain = info.dilationHeight === 1 && info.dilationWidth === 1 && co % 8 === 0
   const floats = x.dtype === 'float32' && dy.dtype === 'float32'
@@ -59,11 +59,7 @@ export function simdConvFilterGradient(
   // The kernel computes 4 window columns m = b·Ci + ci at a time, so it reads up to 3 floats past a row's
   // last window: `extra` padding columns hold them, and their dW rows (mr − kw·Ci of them) are dropped.
   const mr = Math.ceil((kw * ci) / 4) * 4
-  const extra = Math.ceil((mr - kw * ci) / ci)
-  const hp = (ho - 1) * sh + kh
-  const wp = (wo - 1) * sw + kw + extra
-  const { top, left } = info.padInfo
-  const padded = padOrCrop(x, top, hp - h - top, left, wp - w - left)
+  const { padded, hp, wp } = padForTaps(x, info, Math.ceil((mr - kw * ci) / ci))
   const out = backend.makeOutput([kh, mr, co], 'float32')
   const dw = tensorOf<tf.Rank.R3>(out)
   ;(backend.typedArrayFromHeap(out) as Float32Array).fill(0)

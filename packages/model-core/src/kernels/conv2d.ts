@@ -15,7 +15,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Conv2DAttrs, KernelFunc } from '@tensorflow/tfjs-core'
 import * as tf from '@tensorflow/tfjs-core'
-import { padOrCrop, type Replacement, tensorOf } from './shared.ts'
+import { padForTaps, type Replacement, tensorOf } from './shared.ts'
 import { conv2dKernel, heapOffset } from './wasm-simd.ts'
 
 /** The fewest input channels the kernel takes: measured faster from 32 up, barely at 3. */
@@ -28,7 +28,7 @@ export function simdConv2d(
   filter: tf.Tensor4D,
   info: tf.backend_util.Conv2DInfo,
 ): tf.Tensor4D | undefined {
-  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
+  const { inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
   const spatial = kh * kw > 1 && sh === 1 && sw === 1 && ci >= MIN_IN_CHANNELS
   const plain = spatial && info.dilationHeight === 1 && info.dilationWidth === 1 && co % 8 === 0
@@ -36,10 +36,7 @@ export function simdConv2d(
   if (!plain || !floats || x.shape[0] * ho * wo === 0) return undefined
   const kernel = conv2dKernel(backend)
   if (kernel === undefined) return undefined
-  const hp = (ho - 1) * sh + kh
-  const wp = (wo - 1) * sw + kw
-  const { top, left } = info.padInfo
-  const padded = padOrCrop(x, top, hp - h - top, left, wp - w - left)
+  const { padded, hp, wp } = padForTaps(x, info)
   const out = tensorOf<tf.Rank.R4>(backend.makeOutput([x.shape[0], ho, wo, co], 'float32'))
   const at = (t: { dataId: object }) => heapOffset(backend, t)
   kernel.conv2d(at(padded), at(filter), at(out), x.shape[0] * ho, ho, wo, hp, wp, ci, co, kh, kw, sh, sw)

@@ -73,6 +73,23 @@ export function padOrCrop(
 }
 
 /**
+ * x padded (or cropped) for Whisker's SIMD kernels: every tap of every output pixel reads inside it, with no
+ * bounds checks. Rows `hp = (Ho − 1)·sh + kh` from `top` above x, columns `wp = (Wo − 1)·sw + kw + extra`
+ * from `left` (the `extra` columns are zeros a kernel may read past a row's last window). Dilation 1.
+ */
+export function padForTaps(
+  x: tf.Tensor4D,
+  info: tf.backend_util.Conv2DInfo,
+  extra = 0,
+): { padded: tf.Tensor4D; hp: number; wp: number } {
+  const hp = (info.outHeight - 1) * info.strideHeight + info.filterHeight
+  const wp = (info.outWidth - 1) * info.strideWidth + info.filterWidth + extra
+  const { top, left } = info.padInfo
+  const padded = padOrCrop(x, top, hp - info.inHeight - top, left, wp - info.inWidth - left)
+  return { padded, hp, wp }
+}
+
+/**
  * The wasm `Conv2D` kernel (XNNPACK `convolution2d_nhwc_f32`) with explicit padding. Called as a kernel
  * rather than through `tf.conv2d`, so a stride and a dilation above 1 may be combined: XNNPACK supports it,
  * only the op-level check in tfjs-core refuses it.
