@@ -233,6 +233,16 @@ describe('augmentViews', () => {
     tf.dispose([third, all])
   })
 
+  it('gives each image of a batch exactly its own view on wasm too, where the batch goes through in one call', async () => {
+    await tf.setBackend('wasm')
+    const third = imageOf(photos, 2)
+    const all = augmentViews(photos, strong, keys)
+    const alone = values(() => augmentViews(third, strong, [keys[2]!]))
+    expect(values(() => imageOf(all, 2))).toEqual(alone)
+    tf.dispose([third, all])
+    await tf.setBackend('cpu')
+  })
+
   it('reproduces a view exactly from its key', () => {
     expect(values(() => augmentViews(photos, strong, keys))).toEqual(
       values(() => augmentViews(photos, strong, keys)),

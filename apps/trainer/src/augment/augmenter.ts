@@ -82,19 +82,23 @@ function augment(batch: tf.Tensor4D, spec: AugmentSpec, randomFor: (i: number) =
   const [n, height, width] = batch.shape
   const drawn = Array.from({ length: n }, (_, i) => drawParams(spec, randomFor(i)))
   return tf.tidy(() => {
-    // One image per call: tfjs-backend-cpu 4.22's Transform kernel returns after the first image of a batch
-    // and leaves the others at the fill value.
-    const moved = tf.concat(
-      tf.split<tf.Tensor4D>(batch, n).map((image, i) =>
-        tf.image.transform(
-          image,
-          tf.tensor2d([...toProjective(drawn[i]!, width, height)], [1, 8]),
-          'bilinear',
-          'nearest', // Keras's default fill_mode: the border pixels stretch outwards instead of black margins.
-        ),
-      ),
-    )
-    // Skipped when off, so geometric presets work on any value range, not only 0–255.
+    const transforms = drawn.map((p) => [...toProjective(p, width, height)])
+    const transform = (images: tf.Tensor4D, rows: number[][]) =>
+      tf.image.transform(
+        images,
+        tf.tensor2d(rows.flat(), [rows.length, 8]),
+        'bilinear',
+        'nearest', // Keras's default fill_mode: the border pixels stretch outwards instead of black margins.
+      )
+    // One call for the whole batch, each image with its own row of transforms: 3× faster on wasm than a
+    // call per image (8.7 against 27 ms for 32 images of 64²), the same pixels. It runs on the main thread
+    // while the workers step, so its cost is what stands between one worker and two. Except on
+    // tfjs-backend-cpu: its 4.22 Transform kernel returns after the first image of a batch and leaves the
+    // others at the fill value, so there each image gets its own call.
+    const moved =
+      tf.getBackend() === 'cpu'
+        ? tf.concat(tf.split<tf.Tensor4D>(batch, n).map((image, i) => transform(image, [transforms[i]!])))
+        : transform(batch, transforms)
     if (spec.brightness === 0) return moved
     const factors = tf.tensor4d(
       drawn.map((p) => p.brightness),
