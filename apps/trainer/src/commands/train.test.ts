@@ -320,9 +320,15 @@ describe('presets', () => {
     expect(options.fineTune).toBeUndefined()
   })
 
-  it('seed-cnn takes its input size and epochs from the schedule: 64 px for 40 epochs, the tutorial’s 150 with sgd-decay', () => {
+  it('seed-cnn takes its input size and epochs from the schedule: 64 px for 80 epochs, the tutorial’s 150 with sgd-decay', () => {
     const seed = (extra: Partial<TrainFlags>) => optionsFromFlags(flags({ arch: 'seed-cnn', ...extra }), 'm')
-    expect(seed({})).toMatchObject({ schedule: 'adam-cosine', imageSize: 64, epochs: 40, learningRate: 1e-3 })
+    expect(seed({})).toMatchObject({
+      schedule: 'adam-cosine',
+      imageSize: 64,
+      epochs: 80,
+      learningRate: 1e-3,
+      augment: 'strong',
+    })
     expect(seed({ schedule: 'sgd-decay' })).toMatchObject({ imageSize: 150, epochs: 30, learningRate: 0.01 })
     expect(seed({ imageSize: 128, epochs: 3 })).toMatchObject({ imageSize: 128, epochs: 3 })
     expect(optionsFromFlags(flags({}), 'm').imageSize).toBeUndefined() // transfer: the backbone's

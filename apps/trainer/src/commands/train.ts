@@ -99,7 +99,7 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         '--augment <preset>',
-        'on-the-fly augmentation (default: transfer none, seed-cnn seed)',
+        `on-the-fly augmentation (default: transfer ${ARCH_DEFAULTS.transfer.augment}, seed-cnn ${ARCH_DEFAULTS['seed-cnn'].augment})`,
       ).choices(AUGMENT_NAMES),
     )
     .option(
