@@ -42,6 +42,10 @@ describe('whisker train --arch seed-cnn', () => {
     expect(result.stderr).toMatch(/the last of 3 epochs kept/)
     expect(card.calibration?.temperature).toBe(1)
     expect(card.estimate).toMatchObject({ method: 'holdout', count: 12 })
+    // Each photo is answered with its mirror (flip TTA, on by default): the mean of the two views' logits,
+    // which the explanation scores too.
+    expect(card.architecture.head).toMatch(/mirror/)
+    expect(card.explain?.scoreNode).toMatch(/\/views_mean$/)
   })
 
   it("with --schedule sgd-decay, trains with the tutorial's optimiser and chooses on validation", async () => {

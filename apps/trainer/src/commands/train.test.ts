@@ -328,7 +328,9 @@ describe('presets', () => {
       epochs: 80,
       learningRate: 1e-3,
       augment: 'strong',
+      flipTta: true,
     })
+    expect(seed({ flipTta: false }).flipTta).toBe(false)
     expect(seed({ schedule: 'sgd-decay' })).toMatchObject({ imageSize: 150, epochs: 30, learningRate: 0.01 })
     expect(seed({ imageSize: 128, epochs: 3 })).toMatchObject({ imageSize: 128, epochs: 3 })
     expect(optionsFromFlags(flags({}), 'm').imageSize).toBeUndefined() // transfer: the backbone's

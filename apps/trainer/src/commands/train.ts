@@ -112,7 +112,10 @@ export function trainCommand(): Command {
       'hidden units in the head (default: the preset’s; 0 = logistic regression)',
       nonNegativeInt,
     )
-    .option('--flip-tta', 'answer each photo together with its mirror (default: the preset’s)')
+    .option(
+      '--flip-tta',
+      'answer each photo together with its mirror (default: seed-cnn on, transfer the preset’s)',
+    )
     .option('--no-flip-tta', 'answer each photo once')
     .option(
       '--fine-tune <layers>',
@@ -166,7 +169,7 @@ export function optionsFromFlags(flags: TrainFlags, out: string): TrainOptions {
     valData: flags.valData === undefined ? undefined : resolve(flags.valData),
     out,
     backbone: flags.backbone ?? PRESETS[flags.preset].backbone,
-    flipTta: flags.flipTta ?? PRESETS[flags.preset].flipTta,
+    flipTta: flags.flipTta ?? ('flipTta' in defaults ? defaults.flipTta : PRESETS[flags.preset].flipTta),
     modelsDir: flags.models,
     backend: flags.backend,
     // Resolved here, so run.json records the count a seed-CNN run's weights depend on (and --resume keeps it).
@@ -307,7 +310,6 @@ function rejectConflicts(flags: TrainFlags, given: (name: string) => boolean): v
     'backbone',
     'preset',
     'hidden',
-    'flipTta',
     'fineTune',
     'fineTuneEpochs',
     'fineTuneLr',

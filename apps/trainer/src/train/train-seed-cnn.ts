@@ -116,9 +116,13 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
   return finishTraining(
     {
       convert: (convert) => convertLayersModel(model, convert),
-      architecture: { kind: 'seed-cnn', head: 'flatten → dense(64, relu) → dropout → dense(softmax)' },
+      architecture: {
+        kind: 'seed-cnn',
+        head: `flatten → dense(64, relu) → dropout → dense(softmax)${options.flipTta ? '; each answer the softmax of the mean logits of the photo and its mirror' : ''}`,
+      },
       policy,
       normalization: SEED_CNN_INPUT.normalization,
+      mirrorViews: options.flipTta,
       // The tutorial's schedule already chose its epoch on the validation photos, so they calibrate too. A
       // fixed schedule keeps them sealed: no temperature (1), and their figure is the run's estimate.
       ...(sealed

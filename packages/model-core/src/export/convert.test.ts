@@ -7,8 +7,9 @@ import { decodeImage } from '@whisker/preprocess/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadBackbone } from '../architectures/load-backbone.ts'
 import { assembleTransferModel, buildHead } from '../architectures/transfer.ts'
-import type { GraphNode } from '../artifacts.ts'
+import { type GraphNode, VIEWS_MEAN } from '../artifacts.ts'
 import type { Quantization } from '../card.ts'
+import { findExplainNodes } from '../explain/nodes.ts'
 import {
   cosine,
   loadStock,
@@ -181,6 +182,41 @@ describe('exportGraphModel on a network holding every rewrite', () => {
     const expected = await runLayers(upTo(model, layer), scaled(pixels))
     const actual = await runGraph(loaded, { pixels }, node)
     expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-4)
+  })
+
+  it('mirror views through a Flatten of a wide map: the softmax of the mean of the two views’ logits', async () => {
+    const serialized = exportGraphModel(model, { ...IO, quantization: 'none', mirrorViews: true })
+    const mirrored = await loadStock(serialized)
+    const flipped = tf.reverse(pixels, 2)
+    const asked = await runGraph(mirrored, { pixels }, 'probabilities')
+    const askedFlipped = await runGraph(mirrored, { pixels: flipped }, 'probabilities')
+    // Per row, log p = logits − a constant, which the softmax drops: the mean of the log-probabilities will do.
+    const expected = tf.tidy(() =>
+      tf
+        .softmax(
+          tf.div(
+            tf.add(
+              tf.log(model.predict(scaled(pixels)) as tf.Tensor),
+              tf.log(model.predict(scaled(flipped)) as tf.Tensor),
+            ),
+            2,
+          ),
+        )
+        .dataSync(),
+    )
+    mirrored.dispose()
+    flipped.dispose()
+    expect(asked).toHaveLength(3 * 3)
+    expect(maxAbsDiff(asked, expected as Float32Array)).toBeLessThan(1e-5)
+    expect(maxAbsDiff(asked, askedFlipped)).toBeLessThan(1e-5)
+    // Flatten kept both views apart; the explanation scores the averaged logits and maps both views.
+    const graphNodes = serialized.modelJson.modelTopology.node
+    expect(graphNodes.some((n) => n.name === `flatten${VIEWS_MEAN}`)).toBe(false)
+    expect(findExplainNodes(graphNodes, 'probabilities')).toEqual({
+      method: 'grad-cam',
+      featureNode: 'mix_bn',
+      scoreNode: `probs${VIEWS_MEAN}`,
+    })
   })
 
   it('scales pixels inside the graph: x · scale + offset after the placeholder', () => {

@@ -21,8 +21,10 @@ export interface ConvertOptions {
   temperature?: number
   /**
    * Flip test-time augmentation inside the graph: every input runs through the network together with its
-   * left–right mirror (one batch of 2n), and the two feature vectors are averaged where the feature map is
-   * pooled (or flattened) for the head. For a linear head this is the mean of the two views' logits.
+   * left–right mirror (one batch of 2n), and the two views are averaged once, as early as position no
+   * longer matters: where the feature map is pooled for the head (or flattened when it is one pixel wide),
+   * else at the softmax's logits (a Flatten of a wider map keeps where things are, and a mirror puts them
+   * elsewhere). For a linear head both are the mean of the two views' logits.
    */
   mirrorViews?: boolean
   /**
@@ -88,7 +90,7 @@ class Converter {
     if (this.#options.mirrorViews && !this.#viewsAveraged)
       throw new UnsupportedLayerError(
         last,
-        'mirrorViews needs a GlobalAveragePooling2D or Flatten to average at',
+        'mirrorViews needs a GlobalAveragePooling2D, a Flatten of a one-pixel-wide map or a softmax output to average at',
       )
     this.#nodes.push({
       name: this.#options.outputName,
@@ -318,7 +320,10 @@ class Converter {
     const features = (layer.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1)
     const shape = this.#const(`${layer.name}/shape`, [2], new Int32Array([-1, features]))
     const flat = this.#op(layer.name, 'Reshape', [this.#inputOf(layer), shape], { Tshape: attr.int32() })
-    this.#alias(layer, this.#averageViews(layer, flat))
+    // A map wider than one pixel keeps where things are, and the mirror's are elsewhere: averaging there would
+    // mix unrelated features, so the views wait for the logits.
+    const width = (layer.input as tfl.SymbolicTensor).shape[2]
+    this.#alias(layer, width === undefined || width === 1 ? this.#averageViews(layer, flat) : flat)
   }
 
   #dense(layer: Layer, config: Config): void {
@@ -347,7 +352,10 @@ class Converter {
         ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
       },
     )
-    this.#alias(layer, activation?.op === 'Softmax' ? this.#op(layer.name, 'Softmax', [matmul]) : matmul)
+    if (activation?.op !== 'Softmax') return this.#alias(layer, matmul)
+    // Views not averaged yet (no pooling for the head): the answer is the softmax of the mean logits.
+    const logits = layer === this.#outputLayer() ? this.#averageViews(layer, matmul) : matmul
+    this.#alias(layer, this.#op(layer.name, 'Softmax', [logits]))
   }
 
   #op(name: string, op: string, input: string[], extra: Record<string, unknown> = {}): string {
