@@ -230,13 +230,14 @@ const boundedCard = await readJson<{
 }>('model/card.json')
 // The rate and worker count the trainer resolved, as its run records them (the bench states what ran).
 const { options: boundedOptions } = await readJson<{
-  options: { learningRate: number; workers: number; augment: string }
+  options: { learningRate: number; workers: number; augment: string; flipTta?: boolean }
 }>('run.json')
 const bounded = {
   epochs: history.length,
   learningRate: boundedOptions.learningRate,
   workers: boundedOptions.workers,
   augment: boundedOptions.augment,
+  flipTta: boundedOptions.flipTta ?? false,
   /** The schedule's input size, as the run's card records it. */
   size: boundedCard.input.shape[0]!,
   trainPhotos: boundedCard.training.trainCount,
@@ -506,7 +507,7 @@ const method = [
   'The cpu backend is timed at batch 2 because one batch-32 step takes about 10 minutes there; its images/s hardly depend on the batch (the convolutions dominate), and wasm at batch 2 is listed for a same-batch ratio.',
   `The PyTorch figure is quoted, not measured (PyTorch is not installed here): ${QUOTED_PYTORCH.imagesPerSecond} img/s for native PyTorch training the same network on one thread, batch 32 (source: ${QUOTED_PYTORCH.source}). The "vs PyTorch" column divides this run's images/s by it.`,
   `Training kernels: ${WASM_TRAINING_KERNELS.added.join(', ')} added; ${WASM_TRAINING_KERNELS.replaced.join(', ')} replaced (@whisker/model-core/kernels).`,
-  `Seed CNN run: \`whisker train --arch seed-cnn${QUICK ? ' --epochs 2 --limit-per-class 150' : ''}\` on the dataset's deterministic 80/20 split, default flags otherwise (${bounded.size}×${bounded.size} stretched, \`--augment ${bounded.augment}\`, batch 32 on ${bounded.workers} worker thread(s), \`--schedule adam-cosine\`: Adam ${bounded.learningRate}, one epoch of warm-up, cosine decay to 0 over its epochs, the last epoch kept, no temperature; auto-quantized export); the validation photos choose nothing, so accuracy and log loss are the exported model's on photos it never trained or chose anything on; images/s are training photos over each epoch's wall time (augmentation, steps and the validation pass included), the median over epochs.`,
+  `Seed CNN run: \`whisker train --arch seed-cnn${QUICK ? ' --epochs 2 --limit-per-class 150' : ''}\` on the dataset's deterministic 80/20 split, default flags otherwise (${bounded.size}×${bounded.size} stretched, \`--augment ${bounded.augment}\`, batch 32 on ${bounded.workers} worker thread(s), \`--schedule adam-cosine\`: Adam ${bounded.learningRate}, one epoch of warm-up, cosine decay to 0 over its epochs, the last epoch kept, no temperature; auto-quantized export${bounded.flipTta ? ', each photo answered together with its mirror' : ''}); the validation photos choose nothing, so accuracy and log loss are the exported model's on photos it never trained or chose anything on; images/s are training photos over each epoch's wall time (augmentation, steps and the validation pass included), the median over epochs.`,
   `Worker threads: \`whisker train --limit-per-class ${SCALING.perClass} --no-cache --workers N\` (transfer: \`--epochs 1 --folds 3 --no-fine-tune\`; seed CNN: \`--arch seed-cnn --epochs 1 --image-size ${SEED_CNN_INPUT.size}\`, and at the default run's ${bounded.size} px with \`--limit-per-class ${SCALING.perClassDefault}\`), N = ${WORKER_COUNTS.join(' and ')}, interleaved over ${SCALING.rounds} round(s); images/s are a stage's photos over that stage's seconds from the trainer's own progress events (embedding: the whole \`embed mirrored\` stage, the second pass over the photos, once the workers have loaded the backbone; seed CNN: the \`train\` stage from its second batch to its last full one, so the first steps' warm-up is left out), the median over rounds; per-core efficiency is the speed-up over one worker divided by the workers. The control row runs ${CEILING_PROCESSES} independent one-worker trainings at once, sharing nothing, and sums their rates: what this machine gives any parallel scheme, so the worker rows read against it. Other work on the machine lowers the speed-up: read it beside the load average.`,
   'MobileNetV2: the pretrained α0.35 backbone, cut before block_16 by `splitBackbone` (what `--fine-tune 11` unfreezes); that trunk runs in inference mode each step (frozen, so no gradient flows through it) and the top block (block_16 expand/depthwise/project, Conv_1, their BatchNorms, in training mode) plus global average pooling and a 2-class dense head train with SGD momentum 0.9. A step is trunk.predict + trainOnBatch on the top; running the whole graph under the gradient tape at batch 32 instead exceeds the wasm backend’s 4 GiB heap.',
 ]

@@ -163,7 +163,7 @@ function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
  * With the next batch augmented while a step runs, two workers on 2 cores trained the seed CNN ×1.3–1.6
- * faster than one at 150 px and ×1.1–1.4 at the default 64 px (2026-12-07: training bench and runs by hand),
+ * faster than one at 150 px and ×1.05–1.4 at the default 64 px (2026-12-07: training bench and runs by hand),
  * where two separate one-worker processes reached ×1.8–2.1 and ×1.7–1.9. The scheme pays per step what
  * separate processes do not: each step waits for the slower worker, half a batch costs each worker more than
  * half (costs per step that do not shrink with the rows), and the optimiser runs on this thread between
