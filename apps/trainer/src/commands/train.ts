@@ -306,15 +306,7 @@ function rejectConflicts(flags: TrainFlags, given: (name: string) => boolean): v
     if (given('schedule')) throw new FlagConflictError('--schedule only applies to --arch seed-cnn.')
     return
   }
-  const transferOnly = [
-    'backbone',
-    'preset',
-    'hidden',
-    'fineTune',
-    'fineTuneEpochs',
-    'fineTuneLr',
-    'folds',
-  ]
+  const transferOnly = ['backbone', 'preset', 'hidden', 'fineTune', 'fineTuneEpochs', 'fineTuneLr', 'folds']
     .filter(given)
     .map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
   if (transferOnly.length > 0) {

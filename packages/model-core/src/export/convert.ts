@@ -352,7 +352,10 @@ class Converter {
         ...(activation?.alpha !== undefined ? { leakyrelu_alpha: attr.real(activation.alpha) } : {}),
       },
     )
-    if (activation?.op !== 'Softmax') return this.#alias(layer, matmul)
+    if (activation?.op !== 'Softmax') {
+      this.#alias(layer, matmul)
+      return
+    }
     // Views not averaged yet (no pooling for the head): the answer is the softmax of the mean logits.
     const logits = layer === this.#outputLayer() ? this.#averageViews(layer, matmul) : matmul
     this.#alias(layer, this.#op(layer.name, 'Softmax', [logits]))
