@@ -30,7 +30,17 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
 import * as tf from '@tensorflow/tfjs-core'
-import { conv2dNhwc, cropForConv, nhwcPad, padForTaps, pair, tensorOf, toNhwc, WASM } from './shared.ts'
+import {
+  conv2dNhwc,
+  cropForConv,
+  nhwcPad,
+  padForTaps,
+  pair,
+  simdConvTakes,
+  tensorOf,
+  toNhwc,
+  WASM,
+} from './shared.ts'
 import { filterGradientKernel, heapOffset } from './wasm-simd.ts'
 
 /**
@@ -51,9 +61,7 @@ export function simdConvFilterGradient(
 ): tf.Tensor4D | undefined {
   const { inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
-  const plain = info.dilationHeight === 1 && info.dilationWidth === 1 && co % 8 === 0
-  const floats = x.dtype === 'float32' && dy.dtype === 'float32'
-  if (!plain || !floats || x.shape[0] * ho * wo === 0) return undefined
+  if (!simdConvTakes(info, x, dy)) return undefined
   const kernel = filterGradientKernel(backend)
   if (kernel === undefined) return undefined
   // The kernel computes 4 window columns m = b·Ci + ci at a time, so it reads up to 3 floats past a row's

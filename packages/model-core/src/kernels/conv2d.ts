@@ -15,7 +15,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import type { Conv2DAttrs, KernelFunc } from '@tensorflow/tfjs-core'
 import * as tf from '@tensorflow/tfjs-core'
-import { padForTaps, type Replacement, tensorOf } from './shared.ts'
+import { padForTaps, type Replacement, simdConvTakes, tensorOf } from './shared.ts'
 import { conv2dKernel, heapOffset } from './wasm-simd.ts'
 
 /** The fewest input channels the kernel takes: measured faster from 32 up, barely at 3. */
@@ -31,9 +31,7 @@ export function simdConv2d(
   const { inChannels: ci, outChannels: co, outHeight: ho, outWidth: wo } = info
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info
   const spatial = kh * kw > 1 && sh === 1 && sw === 1 && ci >= MIN_IN_CHANNELS
-  const plain = spatial && info.dilationHeight === 1 && info.dilationWidth === 1 && co % 8 === 0
-  const floats = x.dtype === 'float32' && filter.dtype === 'float32'
-  if (!plain || !floats || x.shape[0] * ho * wo === 0) return undefined
+  if (!spatial || !simdConvTakes(info, x, filter)) return undefined
   const kernel = conv2dKernel(backend)
   if (kernel === undefined) return undefined
   const { padded, hp, wp } = padForTaps(x, info)

@@ -73,6 +73,16 @@ export function padOrCrop(
 }
 
 /**
+ * What both SIMD convolution kernels (forward and filter gradient) take: no dilation, output channels in
+ * whole 8-wide register tiles, float32 operands and a non-empty output. Anything else runs the built-in.
+ */
+export function simdConvTakes(info: tf.backend_util.Conv2DInfo, a: TensorInfo, b: TensorInfo): boolean {
+  const plain = info.dilationHeight === 1 && info.dilationWidth === 1 && info.outChannels % 8 === 0
+  const floats = a.dtype === 'float32' && b.dtype === 'float32'
+  return plain && floats && info.batchSize * info.outHeight * info.outWidth > 0
+}
+
+/**
  * x padded (or cropped) for Whisker's SIMD kernels: every tap of every output pixel reads inside it, with no
  * bounds checks. Rows `hp = (Ho − 1)·sh + kh` from `top` above x, columns `wp = (Wo − 1)·sw + kw + extra`
  * from `left` (the `extra` columns are zeros a kernel may read past a row's last window). Dilation 1.
