@@ -153,6 +153,21 @@ describe('createAugmenter', () => {
     expect(meanAbsDiff(first!, second!)).toBeGreaterThan(1)
   })
 
+  it('from image k, gives rows k… of a batch the very views the whole batch gets (how training workers split it)', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend)
+      const whole = createAugmenter(strong, 42).apply(photos)
+      for (const from of [1, 2]) {
+        const rows = tf.slice(photos, [from, 0, 0, 0], [-1, -1, -1, -1])
+        const alone = values(() => createAugmenter(strong, 42, from).apply(rows))
+        expect(values(() => tf.slice(whole, [from, 0, 0, 0], [-1, -1, -1, -1]))).toEqual(alone)
+        rows.dispose()
+      }
+      whole.dispose()
+    }
+    await tf.setBackend('cpu')
+  })
+
   it('gives different outputs for different seeds', () => {
     const a = values(() => createAugmenter(strong, 1).apply(photos))
     const b = values(() => createAugmenter(strong, 2).apply(photos))

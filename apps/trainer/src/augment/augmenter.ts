@@ -36,10 +36,19 @@ export interface ViewKey {
 /** Brightness clips here: photos come from `toModelInput` as 0–255. */
 const PIXEL_MAX = 255
 
-export function createAugmenter(spec: AugmentSpec, seed: number): Augmenter {
+/** What `drawParams` takes from its generator for every image. */
+const DRAWS_PER_IMAGE = 8
+
+/**
+ * `from`: the stream starts at image `from`, as if that many images had been augmented already, so rows
+ * [from, from + n) of a batch, augmented on their own (by a training worker), get exactly the views the
+ * whole batch's augmenter gives them.
+ */
+export function createAugmenter(spec: AugmentSpec, seed: number, from = 0): Augmenter {
   // A stream of its own: the trainer also draws shuffles from seededRandom(seed), and sharing that sequence
   // would tie each image's distortion to its place in the shuffle.
   const random = seededRandom(hashSeed(`augment/${seed}`))
+  for (let i = 0; i < from * DRAWS_PER_IMAGE; i++) random()
   return {
     apply: (batch) => augment(batch, spec, () => random),
   }
@@ -60,8 +69,8 @@ function viewRandom({ seed, view, photo }: ViewKey): () => number {
 }
 
 /**
- * One image's parameters, uniform within the spec's ranges. It always takes 8 numbers from `random`, whatever
- * the spec turns off, so the stream stays aligned image by image.
+ * One image's parameters, uniform within the spec's ranges. It always takes `DRAWS_PER_IMAGE` numbers from
+ * `random`, whatever the spec turns off, so the stream stays aligned image by image.
  */
 export function drawParams(spec: AugmentSpec, random: () => number): AugmentParams {
   const within = (range: number) => range * (2 * random() - 1)
@@ -91,8 +100,7 @@ function augment(batch: tf.Tensor4D, spec: AugmentSpec, randomFor: (i: number) =
         'nearest', // Keras's default fill_mode: the border pixels stretch outwards instead of black margins.
       )
     // One call for the whole batch, each image with its own row of transforms: 3× faster on wasm than a
-    // call per image (8.7 against 27 ms for 32 images of 64²), the same pixels. It runs on the main thread
-    // while the workers step, so its cost is what stands between one worker and two. Except on
+    // call per image (8.7 against 27 ms for 32 images of 64²), the same pixels. Except on
     // tfjs-backend-cpu: its 4.22 Transform kernel returns after the first image of a batch and leaves the
     // others at the fill value, so there each image gets its own call.
     const moved =

@@ -4,6 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers'
 import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
 import { buildSeedCnn, TimeDecaySgd } from '@whisker/model-core/training'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
 import { DEFAULTS } from '../paths.ts'
@@ -27,15 +28,18 @@ const PHOTOS: LabelledFile[] = NAMES.map((name) => ({
 }))
 const RECIPE = { kind: 'seed-cnn', classes: 2, seed: 7, size: SIZE } as const
 
+/** The trainer's recipe, augmentation included: each worker augments its own rows of a batch. */
+const BATCH = { augment: AUGMENT_PRESETS.strong, scale: 1 / 255 }
+
 describe('data-parallel training across worker threads', () => {
-  let xs: tf.Tensor4D
+  let pixels: tf.Tensor4D
   let ys: tf.Tensor2D
 
   beforeAll(async () => {
     registerWasmTrainingKernels()
     await tf.setBackend('wasm')
     const { set } = await PixelSet.load(PHOTOS, { mode: 'stretch', size: SIZE, filter: 'bilinear' })
-    xs = tf.tidy(() => tf.div(set.batch(NAMES.map((_, i) => i)), 255))
+    pixels = set.batch(NAMES.map((_, i) => i))
     ys = tf.oneHot(
       tf.tensor1d(
         NAMES.map((n) => (n.startsWith('cat') ? 0 : 1)),
@@ -45,37 +49,51 @@ describe('data-parallel training across worker threads', () => {
     ) as tf.Tensor2D
   })
 
-  /** Three steps on the photos (an odd batch, so shards differ in size); the weights and losses after. */
+  /**
+   * Three steps on the photos (an odd batch, so shards differ in size), each batch augmented afresh; the
+   * weights and losses after.
+   */
   async function train(workers: number | 'in-process') {
     const model = buildSeedCnn(RECIPE)
     const sgd = new TimeDecaySgd()
     model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
     const stepper: TrainStepper =
       workers === 'in-process'
-        ? inProcessStepper(model)
-        : await createParallelStepper(model, sgd, { recipe: RECIPE, backend: 'wasm', workers, batchSize: 8 })
+        ? inProcessStepper(model, BATCH)
+        : await createParallelStepper(model, sgd, {
+            recipe: RECIPE,
+            batch: BATCH,
+            backend: 'wasm',
+            workers,
+            batchSize: 8,
+          })
     const results: [number, number][] = []
     try {
       for (let step = 0; step < 3; step++) {
         sgd.nextRate()
-        results.push(await stepper.step(xs, ys))
+        results.push(await stepper.step({ pixels, labels: ys, seed: step }))
       }
+      await stepper.settle()
     } finally {
       stepper.dispose()
     }
     const layout = weightLayout(model)
     const weights = new Float32Array(layout.total)
     layout.write(model, weights)
+    // What a checkpoint stores of the optimiser: iterations, then one accumulator per weight.
+    const optimizer = (await sgd.optimizer.getWeights()).map(({ tensor }) => Array.from(tensor.dataSync()))
     model.dispose()
     sgd.optimizer.dispose()
-    return { weights, results }
+    return { weights, results, optimizer }
   }
 
-  it('takes, with one worker, the steps trainOnBatch takes in this thread, bit for bit', async () => {
+  it('takes, with one worker, the steps trainOnBatch takes in this thread, bit for bit, and leaves the same optimiser state', async () => {
     const inProcess = await train('in-process')
     const oneWorker = await train(1)
     expect(oneWorker.results).toEqual(inProcess.results)
     expect(oneWorker.weights).toEqual(inProcess.weights)
+    expect(oneWorker.optimizer).toEqual(inProcess.optimizer)
+    expect(oneWorker.optimizer[0]).toEqual([3])
   })
 
   it('gives the same weights every time for a seed and a worker count', async () => {
@@ -102,19 +120,19 @@ describe('data-parallel training across worker threads', () => {
       ],
     })
     const layout = weightLayout(model)
-    const pixels = xs.dataSync() as Float32Array
+    const xs = tf.div(pixels, 255) as tf.Tensor4D
     const labels = ys.dataSync() as Float32Array
-    const row = SIZE * SIZE * 3
     const gradient = (first: number, count: number) => {
       const into = new Float32Array(layout.total)
+      const rows = tf.slice(xs, [first, 0, 0, 0], [count, -1, -1, -1])
       const shard = shardGradient(
         model,
-        pixels.subarray(first * row, (first + count) * row),
+        rows,
         labels.subarray(first * 2, (first + count) * 2),
-        [count, SIZE, SIZE, 3],
         NAMES.length,
         into,
       )
+      rows.dispose()
       return { ...shard, into }
     }
     const whole = gradient(0, 7)
@@ -129,6 +147,7 @@ describe('data-parallel training across worker threads', () => {
     model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' })
     const evaluated = model.evaluate(xs, ys) as tf.Scalar
     expect(whole.loss).toBeCloseTo(evaluated.dataSync()[0]!, 5)
+    xs.dispose()
     model.dispose()
   })
 })

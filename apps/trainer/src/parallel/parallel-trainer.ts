@@ -2,17 +2,40 @@ import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
+import { type BatchRecipe, prepareBatch } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
+import { type FlatOptimizer, flatOptimizerFor, momentsPerWeight } from './flat-optimizer.ts'
 import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
 import { weightLayout } from './shard-gradient.ts'
-import type { SeedCnnRecipe, StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
+import type {
+  SeedCnnRecipe,
+  StepRequest,
+  TrainRequest,
+  TrainWorkerData,
+  TrainWorkerReply,
+} from './train-protocol.ts'
+
+/** One training batch as it leaves the photo set: made into the network's input where the step runs. */
+export interface TrainBatch {
+  /** 0–255, NHWC. */
+  pixels: tf.Tensor4D
+  /** One-hot. */
+  labels: tf.Tensor2D
+  /** Draws the batch's augmentation (`prepareBatch`). */
+  seed: number
+}
 
 /**
  * One optimiser step on a batch: what `fitNetwork` calls, in process (`trainOnBatch`) or across workers.
  * Returns the batch's mean loss and accuracy, as `trainOnBatch` with an accuracy metric does.
  */
 export interface TrainStepper {
-  step: (xs: tf.Tensor4D, ys: tf.Tensor2D) => Promise<[number, number]>
+  step: (batch: TrainBatch) => Promise<[number, number]>
+  /**
+   * Brings the model's weights and the optimiser's state up to date with every step taken, before they are
+   * evaluated or checkpointed: steps across workers keep both in shared memory meanwhile.
+   */
+  settle: () => Promise<void>
   dispose: () => void
 }
 
@@ -24,9 +47,17 @@ export class TrainWorkerError extends Error {
   }
 }
 
-export function inProcessStepper(model: tfl.LayersModel): TrainStepper {
+export function inProcessStepper(model: tfl.LayersModel, recipe: BatchRecipe): TrainStepper {
   return {
-    step: async (xs, ys) => (await model.trainOnBatch(xs, ys)) as [number, number],
+    async step({ pixels, labels, seed }) {
+      const xs = prepareBatch(pixels, recipe, seed)
+      try {
+        return (await model.trainOnBatch(xs, labels)) as [number, number]
+      } finally {
+        xs.dispose()
+      }
+    },
+    settle: async () => {},
     dispose: () => {},
   }
 }
@@ -38,35 +69,50 @@ interface Lane {
 
 /**
  * Data-parallel training across worker threads (tfjs-backend-wasm runs one thread per instance in Node).
- * Each step the main thread writes the model's weights and the batch to shared memory; worker `r` takes
+ * The weights live in shared memory. Each step the main thread writes the batch there; worker `r` takes
  * rows [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), computes its share of the batch-mean loss's gradient on its own replica and
- * writes it to its slot; the main thread adds the slots in rank order and steps `schedule.optimizer` on its own model, which
- * stays the one that is evaluated, checkpointed and exported. Every part is deterministic, so a seed and a
+ * writes it to its slot. Then each worker takes a range of the weights and steps the flat twin of
+ * `schedule.optimizer` on it, the slots added in rank order (`flat-optimizer.ts`: tfjs's arithmetic, bit for
+ * bit). `settle` copies weights and optimiser state back to the model and `schedule.optimizer`, which stay
+ * the ones that are evaluated, checkpointed and exported. Every part is deterministic, so a seed and a
  * worker count give the same weights every time; dropout masks are drawn per (step, rank), so another worker
  * count draws other masks.
  */
 export async function createParallelStepper(
   model: tfl.LayersModel,
   schedule: ScheduledOptimizer,
-  options: { recipe: SeedCnnRecipe; backend: Concrete; workers: number; batchSize: number },
+  options: {
+    recipe: SeedCnnRecipe
+    batch: BatchRecipe
+    backend: Concrete
+    workers: number
+    batchSize: number
+  },
 ): Promise<TrainStepper> {
   const { recipe, workers, batchSize } = options
   const layout = weightLayout(model)
   const rowPixels = recipe.size * recipe.size * 3
   const shared = {
     weights: new SharedArrayBuffer(layout.total * 4),
+    moments: new SharedArrayBuffer(momentsPerWeight(schedule.optimizer) * layout.total * 4),
     gradients: new SharedArrayBuffer(workers * layout.total * 4),
     inputs: new SharedArrayBuffer(batchSize * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
   }
   const weights = new Float32Array(shared.weights)
-  const gradients = new Float32Array(shared.gradients)
   const inputs = new Float32Array(shared.inputs)
   const labels = new Float32Array(shared.labels)
   const lanes: Lane[] = []
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, rank) => {
-      const data: TrainWorkerData = { backend: options.backend, recipe, rank, workers, ...shared }
+      const data: TrainWorkerData = {
+        backend: options.backend,
+        recipe,
+        batch: options.batch,
+        rank,
+        workers,
+        ...shared,
+      }
       const lane: Lane = {
         worker: new Worker(new URL('./train-worker.ts', import.meta.url), { workerData: data }),
       }
@@ -80,12 +126,24 @@ export async function createParallelStepper(
     throw failed.reason
   }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  // Read from the model and the optimiser at the first step, not here: a resumed run restores both after
+  // the stepper is made.
+  let flat: FlatOptimizer | undefined
+  const range = Math.ceil(layout.total / workers)
   const stepper: TrainStepper = {
-    async step(xs, ys) {
-      const total = xs.shape[0]
+    async step({ pixels, labels: ys, seed }) {
+      const total = pixels.shape[0]
       if (total > batchSize) throw new RangeError(`a batch of ${total} exceeds the ${batchSize} shared rows`)
-      layout.write(model, weights)
-      inputs.set(xs.dataSync())
+      if (!flat) {
+        layout.write(model, weights)
+        flat = await flatOptimizerFor(
+          schedule.optimizer,
+          layout.total,
+          layout.offsets,
+          new Float32Array(shared.moments),
+        )
+      }
+      inputs.set(pixels.dataSync())
       labels.set(ys.dataSync())
       const per = Math.ceil(total / workers)
       const busy = lanes.slice(0, Math.ceil(total / per))
@@ -93,7 +151,9 @@ export async function createParallelStepper(
         busy.map((lane, rank) => {
           const first = rank * per
           const request: StepRequest = {
+            kind: 'gradient',
             step: schedule.step - 1,
+            seed,
             first,
             count: Math.min(per, total - first),
             total,
@@ -101,24 +161,32 @@ export async function createParallelStepper(
           return ask(lane, request)
         }),
       )
-      // Slots added in rank order, in wasm (a JavaScript loop over shared memory is ~30× slower): the same
-      // sum, to the bit, every time.
-      const named = tf.tidy(() => {
-        const slots = busy.map((_, rank) =>
-          tf.tensor1d(gradients.subarray(rank * layout.total, (rank + 1) * layout.total)),
-        )
-        const sum = slots.length === 1 ? slots[0]! : tf.addN(slots)
-        return variables.map((v, i) => ({
-          name: v.name,
-          tensor: tf.reshape(tf.slice(sum, layout.offsets[i]!, v.size), v.shape),
-        }))
-      })
-      schedule.optimizer.applyGradients(named)
-      tf.dispose(named.map((n) => n.tensor))
-      const loss = replies.reduce((n, r) => n + (r.kind === 'done' ? r.loss : 0), 0)
-      const correct = replies.reduce((n, r) => n + (r.kind === 'done' ? r.correct : 0), 0)
+      // Every worker then updates its range of the weights from the summed slots, at the rate nextRate() set
+      // on the tfjs optimiser for this step.
+      const constants = flat.next(Number(schedule.optimizer.getConfig().learningRate))
+      await Promise.all(
+        lanes.map((lane, rank) =>
+          ask(lane, {
+            kind: 'update',
+            constants,
+            slots: busy.length,
+            from: Math.min(rank * range, layout.total),
+            to: Math.min((rank + 1) * range, layout.total),
+          }),
+        ),
+      )
+      const loss = replies.reduce((n, r) => n + (r.kind === 'gradient' ? r.loss : 0), 0)
+      const correct = replies.reduce((n, r) => n + (r.kind === 'gradient' ? r.correct : 0), 0)
       // float32, as trainOnBatch's metric (a tensor) reports it.
       return [loss, Math.fround(correct / total)]
+    },
+    async settle() {
+      if (!flat) return
+      layout.read(model, weights)
+      const previous = await schedule.optimizer.getWeights()
+      const state = flat.state(variables, layout.offsets)
+      await schedule.optimizer.setWeights(state)
+      tf.dispose([...previous, ...state].map((n) => n.tensor))
     },
     dispose() {
       for (const lane of lanes) lane.worker.postMessage('close')
@@ -152,7 +220,7 @@ function listen(lane: Lane): Promise<void> {
   })
 }
 
-function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
+function ask(lane: Lane, request: TrainRequest): Promise<TrainWorkerReply> {
   return new Promise((resolve, reject) => {
     lane.pending = { resolve, reject }
     lane.worker.postMessage(request)
@@ -172,7 +240,13 @@ function ask(lane: Lane, request: StepRequest): Promise<TrainWorkerReply> {
 export async function stepperFor(
   model: tfl.LayersModel,
   schedule: ScheduledOptimizer,
-  options: { recipe: SeedCnnRecipe; backend: string; workers?: number; batchSize: number },
+  options: {
+    recipe: SeedCnnRecipe
+    batch: BatchRecipe
+    backend: string
+    workers?: number
+    batchSize: number
+  },
 ): Promise<{ stepper: TrainStepper; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
   const backend = parallelBackend(options.backend, workers)
@@ -180,5 +254,5 @@ export async function stepperFor(
     const stepper = await createParallelStepper(model, schedule, { ...options, backend, workers })
     return { stepper, workers }
   }
-  return { stepper: inProcessStepper(model), workers: 1 }
+  return { stepper: inProcessStepper(model, options.batch), workers: 1 }
 }

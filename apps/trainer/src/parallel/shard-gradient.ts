@@ -38,23 +38,22 @@ export function weightLayout(model: tfl.LayersModel): WeightLayout {
 
 /**
  * The gradient of this shard's share of a batch's mean categorical cross-entropy: the loss summed over
- * the shard's rows and divided by the whole batch's size, so that the shards' gradients add up to the
- * batch's (and their losses to its loss). Dropout is on, as in `trainOnBatch`. The gradient is written to
- * `into`, in the model's trainable-weight order.
+ * the shard's rows `xs` (the network's input; the caller keeps it) and divided by the whole batch's size, so
+ * that the shards' gradients add up to the batch's (and their losses to its loss). Dropout is on, as in
+ * `trainOnBatch`. The gradient is written to `into`, in the model's trainable-weight order.
  */
 export function shardGradient(
   model: tfl.LayersModel,
-  pixels: Float32Array,
+  xs: tf.Tensor4D,
   oneHot: Float32Array,
-  shape: [number, number, number, number],
   total: number,
   into: Float32Array,
 ): { loss: number; correct: number } {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const rows = xs.shape[0]
   let correct = 0
   const { value, grads } = tf.tidy(() => {
-    const xs = tf.tensor4d(pixels, shape)
-    const ys = tf.tensor2d(oneHot, [shape[0], oneHot.length / shape[0]])
+    const ys = tf.tensor2d(oneHot, [rows, oneHot.length / rows])
     return tf.variableGrads(() => {
       const p = model.apply(xs, { training: true }) as tf.Tensor2D
       correct = tf.sum(tf.cast(tf.equal(tf.argMax(p, 1), tf.argMax(ys, 1)), 'int32')).dataSync()[0]!

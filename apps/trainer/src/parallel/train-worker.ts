@@ -1,14 +1,18 @@
 /**
  * One training worker: its own tfjs instance (own wasm module, own thread) holding a replica of the network.
- * For each step it reads the current weights from shared memory, computes the gradient of its rows of the
- * batch and writes it to its own slot; the main thread sums the slots and steps the optimiser.
+ * For each step it reads the current weights from shared memory, makes its rows of the batch from their
+ * pixels (augmentation, scaling), computes their gradient and writes it to its own slot. Once every slot is
+ * in, it steps the optimiser on its range of the weights.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
+import { prepareBatch } from '../augment/batch-recipe.ts'
 import { selectBackend } from '../core/backend.ts'
+import { applyFlatStep } from './flat-optimizer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
-import type { StepRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
+import type { TrainRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
 
 const port = parentPort
 if (!port) throw new Error('train-worker.ts runs as a worker thread only')
@@ -19,31 +23,53 @@ try {
   const model: tfl.LayersModel = buildSeedCnn(setup.recipe)
   const layout = weightLayout(model)
   const weights = new Float32Array(setup.weights)
-  const gradients = new Float32Array(setup.gradients, setup.rank * layout.total * 4, layout.total)
+  const slots = Array.from(
+    { length: setup.workers },
+    (_, rank) => new Float32Array(setup.gradients, rank * layout.total * 4, layout.total),
+  )
+  const gradients = slots[setup.rank]!
+  const moments = new Float32Array(setup.moments)
   const inputs = new Float32Array(setup.inputs)
   const labels = new Float32Array(setup.labels)
   const pixelsPerRow = setup.recipe.size * setup.recipe.size * 3
   port.postMessage({ kind: 'ready' } satisfies TrainWorkerReply)
-  port.on('message', (request: StepRequest | 'close') => {
+  port.on('message', (request: TrainRequest | 'close') => {
     if (request === 'close') {
       model.dispose()
       port.close()
       return
     }
     try {
+      if (request.kind === 'update') {
+        const { constants, from, to } = request
+        applyFlatStep(constants, moments, slots.slice(0, request.slots), weights, from, to)
+        port.postMessage({ kind: 'updated' } satisfies TrainWorkerReply)
+        return
+      }
       layout.read(model, weights)
       // Each worker draws its own dropout masks, reproducibly: one stream per (step, rank).
       setDropoutStep(model, request.step * setup.workers + setup.rank)
       const { first, count } = request
+      const { size, classes } = setup.recipe
+      // Its own rows augmented here, beside its share of the step, rather than the whole batch on the main
+      // thread: there that work ran on a core the workers need and held up whichever worker it landed beside.
+      const rows = inputs.subarray(first * pixelsPerRow, (first + count) * pixelsPerRow)
+      const xs = tf.tidy(() =>
+        prepareBatch(tf.tensor4d(rows, [count, size, size, 3]), setup.batch, request.seed, first),
+      )
       const shard = shardGradient(
         model,
-        inputs.subarray(first * pixelsPerRow, (first + count) * pixelsPerRow),
-        labels.subarray(first * setup.recipe.classes, (first + count) * setup.recipe.classes),
-        [count, setup.recipe.size, setup.recipe.size, 3],
+        xs,
+        labels.subarray(first * classes, (first + count) * classes),
         request.total,
         gradients,
       )
-      port.postMessage({ kind: 'done', loss: shard.loss, correct: shard.correct } satisfies TrainWorkerReply)
+      xs.dispose()
+      port.postMessage({
+        kind: 'gradient',
+        loss: shard.loss,
+        correct: shard.correct,
+      } satisfies TrainWorkerReply)
     } catch (error) {
       port.postMessage({ kind: 'failed', message: String(error) } satisfies TrainWorkerReply)
     }

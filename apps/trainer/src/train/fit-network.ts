@@ -3,10 +3,11 @@ import type * as tfl from '@tensorflow/tfjs-layers'
 import { argmax } from '@whisker/model-core'
 import { type ScheduledOptimizer, setDropoutStep } from '@whisker/model-core/training'
 import { seededRandom } from '@whisker/preprocess'
+import { type BatchRecipe, prepareUnseen } from '../augment/batch-recipe.ts'
 import { shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
 import { hashName } from '../data/split.ts'
-import { inProcessStepper, type TrainStepper } from '../parallel/parallel-trainer.ts'
+import { inProcessStepper, type TrainBatch, type TrainStepper } from '../parallel/parallel-trainer.ts'
 import { StopRequested, type StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
@@ -26,10 +27,8 @@ export interface NetworkFitOptions {
    */
   patience?: number
   seed: number
-  /** Turns a batch of 0–255 pixels into what the network is trained on (augmentation, scaling). */
-  prepareBatch: (pixels: tf.Tensor4D, batchSeed: number) => tf.Tensor4D
-  /** Scales validation pixels as the network expects them (no augmentation). */
-  prepareValidation: (pixels: tf.Tensor4D) => tf.Tensor4D
+  /** How a batch of 0–255 pixels becomes what the network is trained on (augmentation, scaling). */
+  batch: BatchRecipe
   stop: StopSignal
   /** Where checkpoints go; with `resume`, training continues from the one found there. */
   run: RunDir
@@ -37,7 +36,7 @@ export interface NetworkFitOptions {
   /** After each batch: the epoch (from 0), batches of it done, and the batch's loss. */
   onBatch?: (epoch: number, done: number, loss: number) => void
   onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => Promise<void> | void
-  /** Takes one optimiser step on a prepared batch; `trainOnBatch` in this thread unless given. */
+  /** Takes one optimiser step on a batch; `trainOnBatch` in this thread unless given. */
   stepper?: TrainStepper
 }
 
@@ -104,16 +103,14 @@ export async function fitNetwork(
     await run.writeJson(NETWORK_CHECKPOINT.state, state)
   }
 
-  const stepper = options.stepper ?? inProcessStepper(model)
+  const stepper = options.stepper ?? inProcessStepper(model, options.batch)
   let rate = 0
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     const started = performance.now()
     const order = shuffledIndices(train.count, seededRandom(hashName(`epoch ${epoch}`, options.seed)))
-    const prepare = (batch: number) => {
+    const prepare = (batch: number): TrainBatch & { count: number } => {
       const indices = order.subarray(batch * options.batchSize, (batch + 1) * options.batchSize)
-      const batchSeed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
-      const [xs, ys] = tf.tidy(() => [
-        options.prepareBatch(train.batch(indices), batchSeed),
+      const labels = tf.tidy(() =>
         tf.oneHot(
           tf.tensor1d(
             Array.from(indices, (i) => options.trainLabels[i]!),
@@ -121,8 +118,9 @@ export async function fitNetwork(
           ),
           options.classes,
         ),
-      ])
-      return { count: indices.length, xs: xs as tf.Tensor4D, ys: ys as tf.Tensor2D }
+      ) as tf.Tensor2D
+      const seed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
+      return { count: indices.length, pixels: train.batch(indices), labels, seed }
     }
     let next = state.batch < batches ? prepare(state.batch) : undefined
     for (let batch = state.batch; batch < batches; batch++) {
@@ -130,19 +128,18 @@ export async function fitNetwork(
       await new Promise(setImmediate)
       const current = next!
       if (stop.requested) {
-        tf.dispose([current.xs, current.ys])
+        tf.dispose([current.pixels, current.labels])
         state = { ...state, epoch, batch, step: schedule.step }
+        await stepper.settle()
         await save()
         throw new StopRequested()
       }
       rate = schedule.nextRate()
-      const stepping = stepper.step(current.xs, current.ys)
-      // The next batch is augmented while this one's step runs: with worker threads the step runs off this
-      // thread, which would otherwise sit idle (and the workers wait) for the augmentation. Each batch's
-      // augmentation depends only on its own seed, so the order of the two changes nothing.
+      const stepping = stepper.step(current)
+      // The next batch is gathered while this one's step runs on worker threads.
       next = batch + 1 < batches ? prepare(batch + 1) : undefined
       const [loss, acc] = await stepping
-      tf.dispose([current.xs, current.ys])
+      tf.dispose([current.pixels, current.labels])
       state.sums = {
         loss: state.sums.loss + loss! * current.count,
         acc: state.sums.acc + acc! * current.count,
@@ -150,6 +147,7 @@ export async function fitNetwork(
       }
       options.onBatch?.(epoch, batch + 1, loss!)
     }
+    await stepper.settle()
     const validation = evaluate(model, val, options)
     const record: EpochRecord = {
       epoch: epoch + 1,
@@ -197,7 +195,7 @@ function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOpti
   let correct = 0
   for (let start = 0; start < val.count; start += EVAL_BATCH) {
     const indices = Int32Array.from({ length: Math.min(EVAL_BATCH, val.count - start) }, (_, i) => start + i)
-    const output = tf.tidy(() => model.predict(options.prepareValidation(val.batch(indices))) as tf.Tensor)
+    const output = tf.tidy(() => model.predict(prepareUnseen(val.batch(indices), options.batch)) as tf.Tensor)
     const flat = output.dataSync() as Float32Array
     output.dispose()
     for (const [row, index] of indices.entries()) {

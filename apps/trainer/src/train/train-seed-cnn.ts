@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import {
   buildSeedCnn,
@@ -9,7 +8,7 @@ import {
   WarmupCosineAdam,
 } from '@whisker/model-core/training'
 import type { ResizePolicy } from '@whisker/preprocess'
-import { createAugmenter } from '../augment/augmenter.ts'
+import type { BatchRecipe } from '../augment/batch-recipe.ts'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import { percent } from '../core/format.ts'
 import type { LabelledFile } from '../data/dataset.ts'
@@ -62,15 +61,18 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
   const perEpoch = Math.ceil(train.set.count / options.batchSize)
   const { schedule, patience } = scheduleFor(options, perEpoch)
   model.compile({ optimizer: schedule.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  const batch: BatchRecipe = {
+    augment: AUGMENT_PRESETS[options.augment],
+    scale: SEED_CNN_INPUT.normalization.scale,
+  }
   const { stepper, workers } = await stepperFor(model, schedule, {
     recipe,
+    batch,
     backend: backend.backend,
     workers: options.workers,
     batchSize: options.batchSize,
   })
   if (workers > 1) reporter.info(`training on ${workers} worker threads, the batch split between them`)
-  const spec = AUGMENT_PRESETS[options.augment]
-  const toUnit = (pixels: tf.Tensor4D) => tf.mul(pixels, SEED_CNN_INPUT.normalization.scale) as tf.Tensor4D
   // One bar over every batch of every epoch: its ETA is for the full --epochs (early stopping ends sooner).
   const progress = reporter.stage('train', options.epochs * perEpoch)
   // Workers hold the process open: closed however training ends (done, stopped or failed).
@@ -85,8 +87,7 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
         batchSize: options.batchSize,
         patience,
         seed: options.seed,
-        prepareBatch: (pixels, batchSeed) => toUnit(createAugmenter(spec, batchSeed).apply(pixels)),
-        prepareValidation: toUnit,
+        batch,
         stop,
         run,
         resume: context.resume ?? false,

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core'
+import { createAugmenter } from './augmenter.ts'
+import type { AugmentSpec } from './presets.ts'
+
+/**
+ * How a training batch is made from its photos' 0–255 pixels: each image augmented, then scaled to what the
+ * network takes. Plain data, so that a training worker can make its own rows of a batch, exactly as the
+ * whole batch would be made in one place.
+ */
+export interface BatchRecipe {
+  readonly augment: AugmentSpec
+  /** Multiplies the augmented 0–255 pixels, e.g. 1/255. */
+  readonly scale: number
+}
+
+/**
+ * Rows [from, from + n) of the training batch seeded `batchSeed`, from their pixels. The caller owns the result;
+ * `pixels` is left untouched.
+ */
+export function prepareBatch(
+  pixels: tf.Tensor4D,
+  recipe: BatchRecipe,
+  batchSeed: number,
+  from = 0,
+): tf.Tensor4D {
+  return tf.tidy(() => tf.mul(createAugmenter(recipe.augment, batchSeed, from).apply(pixels), recipe.scale))
+}
+
+/** Validation and test photos: scaled, never augmented. The caller owns the result. */
+export function prepareUnseen(pixels: tf.Tensor4D, recipe: BatchRecipe): tf.Tensor4D {
+  return tf.mul(pixels, recipe.scale)
+}
