@@ -230,12 +230,12 @@ function ask(lane: Lane, request: TrainRequest): Promise<TrainWorkerReply> {
 /**
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
- * With the next batch augmented while a step runs, two workers on 2 cores trained the seed CNN ×1.3–1.6
- * faster than one at 150 px and ×1.05–1.4 at the default 64 px (2026-12-07: training bench and runs by hand),
- * where two separate one-worker processes reached ×1.8–2.1 and ×1.7–1.9. The scheme pays per step what
- * separate processes do not: each step waits for the slower worker, half a batch costs each worker more than
- * half (costs per step that do not shrink with the rows), and the optimiser runs on this thread between
- * steps. On a loaded machine, pass --workers 1.
+ * Two workers on 2 cores trained the seed CNN ×1.64 faster than one at 150 px, level with two separate
+ * one-worker processes, and ×1.52 at the default 64 px, where separate processes reached ×1.78 (training
+ * bench, 2026-12-07; ×1.66–1.74 in epochs timed by hand). While this thread augmented each batch and ran the
+ * optimiser between steps, the bench measured ×1.31–1.52 and ×1.05–1.09. What is left is per step: each step
+ * waits for the slower worker, and half a batch costs a worker a little more than half (costs per step that
+ * do not shrink with the rows). On a loaded machine, pass --workers 1.
  */
 export async function stepperFor(
   model: tfl.LayersModel,

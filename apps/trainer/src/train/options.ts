@@ -78,7 +78,7 @@ export interface FineTuneSettings {
  *     falling at epoch 60. 96 px for 40 epochs scored 78.8 % / 0.457 in 11.4 min. 100 epochs of `strong`
  *     ended at 79.7 % / 0.466 answering each photo once and 81.8 % / 0.439 with flip TTA, against 80.1 % /
  *     0.461 and 81.4 % / 0.455 after 80: no clear gain for a quarter more time, so 80 stayed. 80 epochs at
- *     64 px take about 13 minutes on all 2,376 photos here, inside the 20 the tutorial's reproduction is
+ *     64 px take about 12 minutes on all 2,376 photos here, inside the 20 the tutorial's reproduction is
  *     given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
  *   validation loss (the best epoch is chosen on the validation photos), at the tutorial's 150 px.
