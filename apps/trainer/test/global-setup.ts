@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
-import { readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
@@ -21,7 +22,8 @@ const STALE_MS = 60 * 60 * 1000
  * Trains one small real model before the tests that need one (evaluate, predict, report), so they share
  * it instead of each training their own: 40 photos per class, 10 epochs, float16, no embedding cache.
  * It is trained afresh on every run, so the tests always exercise what `whisker train` makes now, and
- * removed afterwards (folders left by killed runs are removed after an hour).
+ * removed afterwards with every test's scratch folder (folders left by killed runs are removed after an
+ * hour).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   for (const entry of await readdir(ROOT).catch(() => [])) {
@@ -31,6 +33,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dir = join(ROOT, `run-${process.pid}`)
   await rm(dir, { recursive: true, force: true })
+  // The tests' scratch folders (`mkdtemp(tmpdir())`: runs, models, caches) and those of the CLIs they start
+  // go into one folder of this run's, through TMPDIR, which the test workers inherit: removed when the run
+  // ends instead of piling up. Outside the repository, as the system's temporary folder is: the CLI prints
+  // paths inside the repository relative to it, and the tests read what it prints for folders outside.
+  const scratch = await mkdtemp(join(tmpdir(), 'whisker-tests-'))
+  process.env.TMPDIR = scratch
   const model = join(dir, 'model')
   const runs = join(dir, 'runs')
   const cli = resolve(import.meta.dirname, '..', 'src', 'cli.ts')
@@ -52,5 +60,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('trainedRun', join(runs, run))
   return async () => {
     await rm(dir, { recursive: true, force: true })
+    await rm(scratch, { recursive: true, force: true })
   }
 }
