@@ -77,7 +77,8 @@ export interface FineTuneSettings {
  *     (76.2 % / 0.485: more to learn) and best at 80: 80.1 % / 0.461 in 10.1 min, its validation loss still
  *     falling at epoch 60. 96 px for 40 epochs scored 78.8 % / 0.457 in 11.4 min. 100 epochs of `strong`
  *     ended at 79.7 % / 0.466 answering each photo once and 81.8 % / 0.439 with flip TTA, against 80.1 % /
- *     0.461 and 81.4 % / 0.455 after 80: no clear gain for a quarter more time, so 80 stayed. 80 epochs at
+ *     0.461 and 81.4 % / 0.455 after 80: no clear gain for a quarter more time, so 80 stayed; 72 px for 80
+ *     epochs scored 79.9 % / 0.473 once and 79.9 % / 0.463 with flip TTA, no better either. 80 epochs at
  *     64 px take about 12 minutes on all 2,376 photos here, inside the 20 the tutorial's reproduction is
  *     given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
