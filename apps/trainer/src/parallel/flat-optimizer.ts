@@ -120,9 +120,10 @@ export async function flatOptimizerFor(
   optimizer: tf.Optimizer,
   total: number,
   offsets: readonly number[],
-  moments: Float32Array<ArrayBufferLike> = new Float32Array(momentsPerWeight(optimizer) * total),
+  moments?: Float32Array<ArrayBufferLike>,
 ): Promise<FlatOptimizer> {
   const perWeight = momentsPerWeight(optimizer)
+  moments ??= new Float32Array(perWeight * total)
   if (moments.length !== perWeight * total)
     throw new RangeError(`${moments.length} moments for ${perWeight} × ${total} weights`)
   const saved = await optimizer.getWeights()
@@ -153,9 +154,18 @@ export async function flatOptimizerFor(
   if (optimizer.getClassName() === 'Adam') {
     const beta1 = Number(config.beta1)
     const beta2 = Number(config.beta2)
+    // What every step shares, as the float32 scalars tfjs makes of them.
+    const fixed = {
+      beta1: f32(beta1),
+      beta2: f32(beta2),
+      // tfjs multiplies by `1 - beta` computed in float64, then made a float32 scalar.
+      oneMinusBeta1: f32(1 - beta1),
+      oneMinusBeta2: f32(1 - beta2),
+      epsilon: f32(Number(config.epsilon)),
+    }
     // tfjs's accBeta: beta at construction, beta^(iterations + 1) (its `pow` kernel) when restored.
-    let accBeta1 = iterations === 0 ? f32(beta1) : powF32(beta1, iterations + 1)
-    let accBeta2 = iterations === 0 ? f32(beta2) : powF32(beta2, iterations + 1)
+    let accBeta1 = iterations === 0 ? fixed.beta1 : powF32(beta1, iterations + 1)
+    let accBeta2 = iterations === 0 ? fixed.beta2 : powF32(beta2, iterations + 1)
     return {
       moments,
       get iterations() {
@@ -164,18 +174,13 @@ export async function flatOptimizerFor(
       next(rate) {
         const step: FlatStep = {
           kind: 'adam',
-          beta1: f32(beta1),
-          beta2: f32(beta2),
-          // tfjs multiplies by `1 - beta` computed in float64, then made a float32 scalar.
-          oneMinusBeta1: f32(1 - beta1),
-          oneMinusBeta2: f32(1 - beta2),
-          epsilon: f32(Number(config.epsilon)),
+          ...fixed,
           bias1: f32(1 - accBeta1),
           bias2: f32(1 - accBeta2),
           minusRate: f32(-rate),
         }
-        accBeta1 = f32(accBeta1 * f32(beta1))
-        accBeta2 = f32(accBeta2 * f32(beta2))
+        accBeta1 = f32(accBeta1 * fixed.beta1)
+        accBeta2 = f32(accBeta2 * fixed.beta2)
         steps++
         return step
       },

@@ -108,7 +108,7 @@ export async function fitNetwork(
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     const started = performance.now()
     const order = shuffledIndices(train.count, seededRandom(hashName(`epoch ${epoch}`, options.seed)))
-    const prepare = (batch: number): TrainBatch & { count: number } => {
+    const prepare = (batch: number): TrainBatch => {
       const indices = order.subarray(batch * options.batchSize, (batch + 1) * options.batchSize)
       const labels = tf.tidy(() =>
         tf.oneHot(
@@ -120,7 +120,7 @@ export async function fitNetwork(
         ),
       ) as tf.Tensor2D
       const seed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
-      return { count: indices.length, pixels: train.batch(indices), labels, seed }
+      return { pixels: train.batch(indices), labels, seed }
     }
     let next = state.batch < batches ? prepare(state.batch) : undefined
     for (let batch = state.batch; batch < batches; batch++) {
@@ -139,11 +139,12 @@ export async function fitNetwork(
       // The next batch is gathered while this one's step runs on worker threads.
       next = batch + 1 < batches ? prepare(batch + 1) : undefined
       const [loss, acc] = await stepping
+      const rows = current.pixels.shape[0]
       tf.dispose([current.pixels, current.labels])
       state.sums = {
-        loss: state.sums.loss + loss! * current.count,
-        acc: state.sums.acc + acc! * current.count,
-        seen: state.sums.seen + current.count,
+        loss: state.sums.loss + loss! * rows,
+        acc: state.sums.acc + acc! * rows,
+        seen: state.sums.seen + rows,
       }
       options.onBatch?.(epoch, batch + 1, loss!)
     }
