@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
 import { createAugmenter } from './augmenter.ts'
 import type { AugmentSpec } from './presets.ts'
 
@@ -26,7 +27,17 @@ export function prepareBatch(
   return tf.tidy(() => tf.mul(createAugmenter(recipe.augment, batchSeed, from).apply(pixels), recipe.scale))
 }
 
-/** Validation and test photos: scaled, never augmented. The caller owns the result. */
-export function prepareUnseen(pixels: tf.Tensor4D, recipe: BatchRecipe): tf.Tensor4D {
-  return tf.mul(pixels, recipe.scale)
+/**
+ * The network's probabilities for validation or test photos, row after row: their pixels scaled, never
+ * augmented, the network in inference mode. `pixels` is left untouched.
+ */
+export function predictUnseen(
+  model: tfl.LayersModel,
+  pixels: tf.Tensor4D,
+  recipe: BatchRecipe,
+): Float32Array {
+  const output = tf.tidy(() => model.predict(tf.mul(pixels, recipe.scale)) as tf.Tensor)
+  const probabilities = output.dataSync() as Float32Array
+  output.dispose()
+  return probabilities
 }

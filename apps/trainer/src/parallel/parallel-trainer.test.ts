@@ -8,7 +8,12 @@ import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
 import { PixelSet } from '../data/pixels.ts'
 import { DEFAULTS } from '../paths.ts'
-import { createParallelStepper, inProcessStepper, type TrainStepper } from './parallel-trainer.ts'
+import {
+  createParallelStepper,
+  inProcessStepper,
+  PREDICT_ROWS,
+  type TrainStepper,
+} from './parallel-trainer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
 
 const SIZE = 40
@@ -107,6 +112,42 @@ describe('data-parallel training across worker threads', () => {
       expect(loss).toBeGreaterThan(0)
       expect(accuracy).toBeGreaterThanOrEqual(0)
       expect(accuracy).toBeLessThanOrEqual(1)
+    }
+  })
+
+  it('answers photos on the workers as the settled model answers them in this thread, round by round', async () => {
+    const model = buildSeedCnn(RECIPE)
+    const sgd = new TimeDecaySgd()
+    model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+    const stepper = await createParallelStepper(model, sgd, {
+      recipe: RECIPE,
+      batch: BATCH,
+      backend: 'wasm',
+      workers: 2,
+      batchSize: 3,
+    })
+    try {
+      // More photos than a round holds: answered round by round, the last one partly filled.
+      const many = tf.concat(Array.from({ length: Math.ceil(PREDICT_ROWS / NAMES.length) + 1 }, () => pixels))
+      const before = await stepper.predict(many)
+      expect(before).toEqual(await inProcessStepper(model, BATCH).predict(many))
+      for (let step = 0; step < 2; step++) {
+        sgd.nextRate()
+        const three = { pixels: tf.slice(pixels, 0, 3), labels: tf.slice(ys, 0, 3), seed: step }
+        await stepper.step(three)
+        tf.dispose([three.pixels, three.labels])
+      }
+      // Without settling, the workers answer with the weights of both steps; the model has neither yet.
+      const after = await stepper.predict(many)
+      expect(after).not.toEqual(before)
+      await stepper.settle()
+      expect(after).toEqual(await inProcessStepper(model, BATCH).predict(many))
+      expect(after).toHaveLength(many.shape[0] * 2)
+      many.dispose()
+    } finally {
+      stepper.dispose()
+      model.dispose()
+      sgd.optimizer.dispose()
     }
   })
 

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
-import { type BatchRecipe, prepareBatch } from '../augment/batch-recipe.ts'
+import { type BatchRecipe, predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
 import { type FlatOptimizer, flatOptimizerFor, momentsPerWeight } from './flat-optimizer.ts'
 import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
@@ -36,8 +36,20 @@ export interface TrainStepper {
    * evaluated or checkpointed: steps across workers keep both in shared memory meanwhile.
    */
   settle: () => Promise<void>
+  /**
+   * The network's probabilities for photos of 0–255 pixels (NHWC), row after row, with the weights of every
+   * step taken, in inference mode (no dropout, no augmentation): how each epoch's validation is answered.
+   */
+  predict: (pixels: tf.Tensor4D) => Promise<Float32Array>
   dispose: () => void
 }
+
+/**
+ * Photos answered in one round by `predict`, across the workers (and the shared input buffer's least size in
+ * rows). Validation at 64 px answered 600 photos in 565 ms on two workers in rounds of 64 rows and 644 ms in
+ * rounds of 32 (952 ms in this thread alone): a worker's share of a round costs little more for more rows.
+ */
+export const PREDICT_ROWS = 64
 
 export class TrainWorkerError extends Error {
   readonly code = 'TRAIN_WORKER_FAILED'
@@ -58,6 +70,7 @@ export function inProcessStepper(model: tfl.LayersModel, recipe: BatchRecipe): T
       }
     },
     settle: async () => {},
+    predict: async (pixels) => predictUnseen(model, pixels, recipe),
     dispose: () => {},
   }
 }
@@ -74,7 +87,7 @@ interface Lane {
  * writes it to its slot. Then each worker takes a range of the weights and steps the flat twin of
  * `schedule.optimizer` on it, the slots added in rank order (`flat-optimizer.ts`: tfjs's arithmetic, bit for
  * bit). `settle` copies weights and optimiser state back to the model and `schedule.optimizer`, which stay
- * the ones that are evaluated, checkpointed and exported. Every part is deterministic, so a seed and a
+ * the ones that are checkpointed and exported; `predict` answers photos on the workers, a share each. Every part is deterministic, so a seed and a
  * worker count give the same weights every time; dropout masks are drawn per (step, rank), so another worker
  * count draws other masks.
  */
@@ -92,16 +105,19 @@ export async function createParallelStepper(
   const { recipe, workers, batchSize } = options
   const layout = weightLayout(model)
   const rowPixels = recipe.size * recipe.size * 3
+  const capacity = Math.max(batchSize, PREDICT_ROWS)
   const shared = {
     weights: new SharedArrayBuffer(layout.total * 4),
     moments: new SharedArrayBuffer(momentsPerWeight(schedule.optimizer) * layout.total * 4),
     gradients: new SharedArrayBuffer(workers * layout.total * 4),
-    inputs: new SharedArrayBuffer(batchSize * rowPixels * 4),
+    inputs: new SharedArrayBuffer(capacity * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
+    outputs: new SharedArrayBuffer(capacity * recipe.classes * 4),
   }
   const weights = new Float32Array(shared.weights)
   const inputs = new Float32Array(shared.inputs)
   const labels = new Float32Array(shared.labels)
+  const outputs = new Float32Array(shared.outputs)
   const lanes: Lane[] = []
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, rank) => {
@@ -187,6 +203,28 @@ export async function createParallelStepper(
       const state = flat.state(variables, layout.offsets)
       await schedule.optimizer.setWeights(state)
       tf.dispose([...previous, ...state].map((n) => n.tensor))
+    },
+    async predict(pixels) {
+      // The shared weights are current after every step, settled or not. Answered in rounds of the shared
+      // buffers' size, each worker taking its share of a round as in a step.
+      if (!flat) layout.write(model, weights)
+      const rows = pixels.shape[0]
+      const probabilities = new Float32Array(rows * recipe.classes)
+      const values = pixels.dataSync()
+      for (let start = 0; start < rows; start += capacity) {
+        const count = Math.min(capacity, rows - start)
+        inputs.set(values.subarray(start * rowPixels, (start + count) * rowPixels))
+        const per = Math.ceil(count / workers)
+        await Promise.all(
+          lanes
+            .slice(0, Math.ceil(count / per))
+            .map((lane, rank) =>
+              ask(lane, { kind: 'predict', first: rank * per, count: Math.min(per, count - rank * per) }),
+            ),
+        )
+        probabilities.set(outputs.subarray(0, count * recipe.classes), start * recipe.classes)
+      }
+      return probabilities
     },
     dispose() {
       for (const lane of lanes) lane.worker.postMessage('close')

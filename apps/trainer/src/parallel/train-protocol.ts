@@ -13,7 +13,8 @@ export interface SeedCnnRecipe {
 /**
  * What a training worker is started with. The buffers are shared by every worker and the main thread (no
  * copies through messages): the weights and the optimiser's state, which the workers update range by range
- * after each step, the batch's 0–255 pixels and one-hot labels, and one gradient slot per worker.
+ * after each step, the batch's 0–255 pixels and one-hot labels, one gradient slot per worker, and the
+ * probabilities the workers write when they answer photos (validation).
  */
 export interface TrainWorkerData {
   backend: Concrete
@@ -28,6 +29,7 @@ export interface TrainWorkerData {
   gradients: SharedArrayBuffer
   inputs: SharedArrayBuffer
   labels: SharedArrayBuffer
+  outputs: SharedArrayBuffer
 }
 
 /**
@@ -55,11 +57,22 @@ export interface UpdateRequest {
   to: number
 }
 
-export type TrainRequest = StepRequest | UpdateRequest
+/**
+ * Answer rows [first, first + count) of the input buffer with the current weights, the network in inference
+ * mode, and write their probabilities to the same rows of the output buffer.
+ */
+export interface PredictRequest {
+  kind: 'predict'
+  first: number
+  count: number
+}
+
+export type TrainRequest = StepRequest | UpdateRequest | PredictRequest
 
 export type TrainWorkerReply =
   | { kind: 'ready' }
   /** `loss` is this shard's share of the batch mean; `correct` its top-1 hits. */
   | { kind: 'gradient'; loss: number; correct: number }
   | { kind: 'updated' }
+  | { kind: 'predicted' }
   | { kind: 'failed'; message: string }

@@ -2,13 +2,14 @@
  * One training worker: its own tfjs instance (own wasm module, own thread) holding a replica of the network.
  * For each step it reads the current weights from shared memory, makes its rows of the batch from their
  * pixels (augmentation, scaling), computes their gradient and writes it to its own slot. Once every slot is
- * in, it steps the optimiser on its range of the weights.
+ * in, it steps the optimiser on its range of the weights. Between epochs it answers its share of the
+ * validation photos.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
-import { prepareBatch } from '../augment/batch-recipe.ts'
+import { predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import { selectBackend } from '../core/backend.ts'
 import { applyFlatStep } from './flat-optimizer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
@@ -31,6 +32,7 @@ try {
   const moments = new Float32Array(setup.moments)
   const inputs = new Float32Array(setup.inputs)
   const labels = new Float32Array(setup.labels)
+  const outputs = new Float32Array(setup.outputs)
   const pixelsPerRow = setup.recipe.size * setup.recipe.size * 3
   port.postMessage({ kind: 'ready' } satisfies TrainWorkerReply)
   port.on('message', (request: TrainRequest | 'close') => {
@@ -47,10 +49,19 @@ try {
         return
       }
       layout.read(model, weights)
+      const { size, classes } = setup.recipe
+      if (request.kind === 'predict') {
+        const { first, count } = request
+        const rows = inputs.subarray(first * pixelsPerRow, (first + count) * pixelsPerRow)
+        const pixels = tf.tensor4d(rows, [count, size, size, 3])
+        outputs.set(predictUnseen(model, pixels, setup.batch), first * classes)
+        pixels.dispose()
+        port.postMessage({ kind: 'predicted' } satisfies TrainWorkerReply)
+        return
+      }
       // Each worker draws its own dropout masks, reproducibly: one stream per (step, rank).
       setDropoutStep(model, request.step * setup.workers + setup.rank)
       const { first, count } = request
-      const { size, classes } = setup.recipe
       // Its own rows augmented here, beside its share of the step, rather than the whole batch on the main
       // thread: there that work ran on a core the workers need and held up whichever worker it landed beside.
       const rows = inputs.subarray(first * pixelsPerRow, (first + count) * pixelsPerRow)

@@ -3,11 +3,16 @@ import type * as tfl from '@tensorflow/tfjs-layers'
 import { argmax } from '@whisker/model-core'
 import { type ScheduledOptimizer, setDropoutStep } from '@whisker/model-core/training'
 import { seededRandom } from '@whisker/preprocess'
-import { type BatchRecipe, prepareUnseen } from '../augment/batch-recipe.ts'
+import { type BatchRecipe, predictUnseen } from '../augment/batch-recipe.ts'
 import { shuffledIndices } from '../core/random.ts'
 import type { PixelSet } from '../data/pixels.ts'
 import { hashName } from '../data/split.ts'
-import { inProcessStepper, type TrainBatch, type TrainStepper } from '../parallel/parallel-trainer.ts'
+import {
+  inProcessStepper,
+  PREDICT_ROWS,
+  type TrainBatch,
+  type TrainStepper,
+} from '../parallel/parallel-trainer.ts'
 import { StopRequested, type StopSignal } from '../run/interrupt.ts'
 import type { EpochRecord } from '../run/records.ts'
 import type { RunDir } from '../run/run-dir.ts'
@@ -149,7 +154,8 @@ export async function fitNetwork(
       options.onBatch?.(epoch, batch + 1, loss!)
     }
     await stepper.settle()
-    const validation = evaluate(model, val, options)
+    // Answered where the steps run: on worker threads, each takes a share of the photos.
+    const validation = await evaluate(stepper.predict, val, options)
     const record: EpochRecord = {
       epoch: epoch + 1,
       loss: state.sums.loss / state.sums.seen,
@@ -183,22 +189,28 @@ export async function fitNetwork(
   return {
     history: state.history,
     bestEpoch: state.best.epoch,
-    valProbabilities: evaluate(model, val, options).probabilities,
+    valProbabilities: (
+      await evaluate(async (pixels) => predictUnseen(model, pixels, options.batch), val, options)
+    ).probabilities,
   }
 }
 
-const EVAL_BATCH = 64
-
 /** Validation loss, accuracy and probabilities, the network in inference mode (no dropout). */
-function evaluate(model: tfl.LayersModel, val: PixelSet, options: NetworkFitOptions) {
+async function evaluate(
+  predict: TrainStepper['predict'],
+  val: PixelSet,
+  options: NetworkFitOptions,
+): Promise<{ loss: number; accuracy: number; probabilities: Float32Array[] }> {
   const probabilities: Float32Array[] = []
   let loss = 0
   let correct = 0
-  for (let start = 0; start < val.count; start += EVAL_BATCH) {
-    const indices = Int32Array.from({ length: Math.min(EVAL_BATCH, val.count - start) }, (_, i) => start + i)
-    const output = tf.tidy(() => model.predict(prepareUnseen(val.batch(indices), options.batch)) as tf.Tensor)
-    const flat = output.dataSync() as Float32Array
-    output.dispose()
+  for (let start = 0; start < val.count; start += PREDICT_ROWS) {
+    const indices = Int32Array.from(
+      { length: Math.min(PREDICT_ROWS, val.count - start) },
+      (_, i) => start + i,
+    )
+    const pixels = val.batch(indices)
+    const flat = await predict(pixels).finally(() => pixels.dispose())
     for (const [row, index] of indices.entries()) {
       const p = flat.slice(row * options.classes, (row + 1) * options.classes)
       const truth = options.valLabels[index]!

@@ -78,7 +78,9 @@ export interface FineTuneSettings {
  *     falling at epoch 60. 96 px for 40 epochs scored 78.8 % / 0.457 in 11.4 min. 100 epochs of `strong`
  *     ended at 79.7 % / 0.466 answering each photo once and 81.8 % / 0.439 with flip TTA, against 80.1 % /
  *     0.461 and 81.4 % / 0.455 after 80: no clear gain for a quarter more time, so 80 stayed; 72 px for 80
- *     epochs scored 79.9 % / 0.473 once and 79.9 % / 0.463 with flip TTA, no better either. 80 epochs at
+ *     epochs scored 79.9 % / 0.473 once and 79.9 % / 0.463 with flip TTA, no better either. With flip TTA,
+ *     80 epochs at Adam 2e-3 scored 76.2 % / 0.511 (3e-3 still at chance after 35 epochs) and batches of 16
+ *     79.9 % / 0.455 (2026-12-07). 80 epochs at
  *     64 px take about 12 minutes on all 2,376 photos here, inside the 20 the tutorial's reproduction is
  *     given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
