@@ -268,10 +268,10 @@ function ask(lane: Lane, request: TrainRequest): Promise<TrainWorkerReply> {
 /**
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
- * Two workers on 2 cores trained the seed CNN ×1.64 faster than one at 150 px, level with two separate
- * one-worker processes, and ×1.52 at the default 64 px, where separate processes reached ×1.78 (training
- * bench, 2026-12-07; ×1.66–1.74 in epochs timed by hand). While this thread augmented each batch and ran the
- * optimiser between steps, the bench measured ×1.31–1.52 and ×1.05–1.09. What is left is per step: each step
+ * Two workers on 2 cores trained the seed CNN ×1.76 faster than one at the default 64 px and ×1.57 at 150 px,
+ * where two separate one-worker processes reached ×2.04 and ×1.94 (training bench, 2026-12-07 23:01; ×1.52
+ * and ×1.64 in the bench before, ±0.1 from run to run). While this thread augmented each batch and ran the
+ * optimiser between steps, the bench measured ×1.05–1.09 and ×1.31–1.52. What is left is per step: each step
  * waits for the slower worker, and half a batch costs a worker a little more than half (costs per step that
  * do not shrink with the rows). On a loaded machine, pass --workers 1.
  */
