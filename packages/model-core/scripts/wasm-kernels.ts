@@ -19,6 +19,7 @@ export const WAT_SOURCES = [
   { name: 'FILTER_GRADIENT_WASM', file: 'filter-gradient.wat', fused: true },
   { name: 'MAX_POOL_GRAD_WASM', file: 'max-pool-grad.wat', fused: false },
   { name: 'CONV2D_WASM', file: 'conv2d.wat', fused: true },
+  { name: 'FLAT_ADAM_WASM', file: 'flat-adam.wat', fused: false },
 ] as const
 
 /** `acc + s · d` as written in the .wat sources, with its three operands. */
@@ -43,9 +44,12 @@ export async function generateKernelModule(): Promise<string> {
     '',
   ]
   const assemble = (file: string, source: string, relaxed: boolean) => {
-    const module = assembler.parseWat(file, source, { simd: true, relaxed_simd: relaxed })
+    // threads: flat-adam.wat imports a shared memory (the trainer's workers share its arrays).
+    const features = { simd: true, relaxed_simd: relaxed, threads: true }
+    const module = assembler.parseWat(file, source, features)
     try {
-      module.validate()
+      // wabt's typings omit validate's features, which its code reads: without them it refuses shared memory.
+      ;(module.validate as (this: typeof module, options: typeof features) => void).call(module, features)
       return module.toBinary({}).buffer
     } finally {
       module.destroy()

@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
+import { flatAdamKernel, registerWasmTrainingKernels, sharedMemory } from '@whisker/model-core/kernels'
 import { TimeDecaySgd, WarmupCosineAdam } from '@whisker/model-core/training'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { applyFlatStep, flatOptimizerFor, UnsupportedOptimizerError } from './flat-optimizer.ts'
+import {
+  applyFlatStep,
+  flatOptimizerFor,
+  momentsPerWeight,
+  UnsupportedOptimizerError,
+} from './flat-optimizer.ts'
 
 const SHAPES = [[3, 3, 2, 4], [4], [7, 2], [2]]
 const SIZES = SHAPES.map((s) => tf.util.sizeFromShape(s))
@@ -18,22 +23,43 @@ function values(seed: number, length = TOTAL): Float32Array {
   })
 }
 
-/** tfjs's optimiser on real variables, and the flat one on one array: `steps` steps, W gradient slots each. */
+/**
+ * tfjs's optimiser on real variables, and the flat one on one array: `steps` steps, W gradient slots each.
+ * With `simd`, the flat arrays live in a shared wasm memory and Adam runs as flat-adam.wat there.
+ */
 async function both(
   make: () => { optimizer: tf.Optimizer; nextRate: () => number },
   steps: number,
   workers: number,
   restoreAfter?: number,
+  simd = false,
 ) {
   const reference = make()
   const flatSchedule = make()
   const variables = SHAPES.map((shape, i) =>
     tf.variable(tf.tensor(values(1, TOTAL).slice(OFFSETS[i], OFFSETS[i]! + SIZES[i]!), shape)),
   )
-  const weights = values(1)
-  let flat = await flatOptimizerFor(flatSchedule.optimizer, TOTAL, OFFSETS)
+  const perWeight = momentsPerWeight(flatSchedule.optimizer)
+  // Weights, moments, then the slots, each array starting one float after a 16-byte boundary so that the
+  // kernel's vector loop meets unaligned addresses and a tail.
+  const shared = simd ? sharedMemory((2 + perWeight + workers) * (TOTAL + 4) * 4) : undefined
+  const kernel = shared && flatAdamKernel(shared.memory)
+  if (simd) expect(kernel).toBeDefined()
+  let next = 1
+  const place = (data: Float32Array) => {
+    if (!shared) return data
+    const view = new Float32Array(shared.buffer, next * 4, data.length)
+    view.set(data)
+    next = Math.ceil((next + data.length) / 4) * 4 + 1
+    return view
+  }
+  const weights = place(values(1))
+  const moments = place(new Float32Array(perWeight * TOTAL))
+  const slotsAt = next
+  let flat = await flatOptimizerFor(flatSchedule.optimizer, TOTAL, OFFSETS, moments)
   for (let step = 0; step < steps; step++) {
-    const slots = Array.from({ length: workers }, (_, w) => values(100 * step + w + 2))
+    next = slotsAt
+    const slots = Array.from({ length: workers }, (_, w) => place(values(100 * step + w + 2)))
     reference.nextRate()
     tf.tidy(() => {
       const sum = slots.map((s) => tf.tensor1d(s)).reduce((a, b) => tf.add(a, b))
@@ -53,7 +79,7 @@ async function both(
       TOTAL,
     ]
     for (let r = 0; r + 1 < cuts.length; r++)
-      applyFlatStep(constants, flat.moments, slots, weights, cuts[r]!, cuts[r + 1]!)
+      applyFlatStep(constants, flat.moments, slots, weights, cuts[r]!, cuts[r + 1]!, kernel)
     if (step + 1 === restoreAfter) {
       // Through tfjs and back, as a checkpoint and a resumed run take it.
       const state = flat.state(
@@ -64,7 +90,7 @@ async function both(
       await resumed.optimizer.setWeights(state)
       tf.dispose(state.map((s) => s.tensor))
       for (let s = 0; s <= step; s++) resumed.nextRate()
-      flat = await flatOptimizerFor(resumed.optimizer, TOTAL, OFFSETS)
+      flat = await flatOptimizerFor(resumed.optimizer, TOTAL, OFFSETS, moments)
       Object.assign(flatSchedule, resumed)
     }
   }
@@ -135,6 +161,16 @@ describe("the flat optimiser: tfjs's optimisers over the shared weight layout, i
       }
     })
   }
+
+  it("steps as tfjs's Adam does, to the bit, as the SIMD kernel over a shared wasm memory too", async () => {
+    for (const workers of [1, 3]) {
+      const run = await both(adam, 12, workers, undefined, true)
+      expect(run.weights).toEqual(run.expected)
+      expect(run.flatState).toEqual(run.tfjsState)
+    }
+    const resumed = await both(adam, 8, 2, 5, true)
+    expect(resumed.weights).toEqual((await both(adam, 8, 2, 5)).weights)
+  })
 
   it('refuses an optimiser it cannot repeat exactly, by name', async () => {
     await expect(flatOptimizerFor(tf.train.rmsprop(0.01), TOTAL, OFFSETS)).rejects.toThrow(

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import { registerWasmTrainingKernels } from '@whisker/model-core/kernels'
-import { buildSeedCnn, TimeDecaySgd } from '@whisker/model-core/training'
+import { flatAdamKernel, registerWasmTrainingKernels, sharedMemory } from '@whisker/model-core/kernels'
+import { buildSeedCnn, TimeDecaySgd, WarmupCosineAdam } from '@whisker/model-core/training'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
@@ -58,14 +58,18 @@ describe('data-parallel training across worker threads', () => {
    * Three steps on the photos (an odd batch, so shards differ in size), each batch augmented afresh; the
    * weights and losses after.
    */
-  async function train(workers: number | 'in-process') {
+  async function train(workers: number | 'in-process', optimiser: 'sgd' | 'adam' = 'sgd') {
     const model = buildSeedCnn(RECIPE)
-    const sgd = new TimeDecaySgd()
-    model.compile({ optimizer: sgd.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+    // Adam is the default schedule's, stepped in the workers by flat-adam.wat; momentum by the JS loop.
+    const schedule =
+      optimiser === 'sgd'
+        ? new TimeDecaySgd()
+        : new WarmupCosineAdam({ learningRate: 1e-3, totalSteps: 10, warmupSteps: 1 })
+    model.compile({ optimizer: schedule.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
     const stepper: TrainStepper =
       workers === 'in-process'
         ? inProcessStepper(model, BATCH)
-        : await createParallelStepper(model, sgd, {
+        : await createParallelStepper(model, schedule, {
             recipe: RECIPE,
             batch: BATCH,
             backend: 'wasm',
@@ -75,7 +79,7 @@ describe('data-parallel training across worker threads', () => {
     const results: [number, number][] = []
     try {
       for (let step = 0; step < 3; step++) {
-        sgd.nextRate()
+        schedule.nextRate()
         results.push(await stepper.step({ pixels, labels: ys, seed: step }))
       }
       await stepper.settle()
@@ -86,9 +90,11 @@ describe('data-parallel training across worker threads', () => {
     const weights = new Float32Array(layout.total)
     layout.write(model, weights)
     // What a checkpoint stores of the optimiser: iterations, then one accumulator per weight.
-    const optimizer = (await sgd.optimizer.getWeights()).map(({ tensor }) => Array.from(tensor.dataSync()))
+    const optimizer = (await schedule.optimizer.getWeights()).map(({ tensor }) =>
+      Array.from(tensor.dataSync()),
+    )
     model.dispose()
-    sgd.optimizer.dispose()
+    schedule.optimizer.dispose()
     return { weights, results, optimizer }
   }
 
@@ -99,6 +105,15 @@ describe('data-parallel training across worker threads', () => {
     expect(oneWorker.weights).toEqual(inProcess.weights)
     expect(oneWorker.optimizer).toEqual(inProcess.optimizer)
     expect(oneWorker.optimizer[0]).toEqual([3])
+  })
+
+  it("takes, with one worker, Adam's steps as trainOnBatch does, bit for bit, with the SIMD kernel", async () => {
+    const inProcess = await train('in-process', 'adam')
+    const oneWorker = await train(1, 'adam')
+    expect(oneWorker.results).toEqual(inProcess.results)
+    expect(oneWorker.weights).toEqual(inProcess.weights)
+    expect(oneWorker.optimizer).toEqual(inProcess.optimizer)
+    expect(flatAdamKernel(sharedMemory(4).memory)).toBeDefined()
   })
 
   it('gives the same weights every time for a seed and a worker count', async () => {

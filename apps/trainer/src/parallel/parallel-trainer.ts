@@ -1,18 +1,21 @@
 import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
+import { sharedMemory } from '@whisker/model-core/kernels'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
 import { type BatchRecipe, predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
 import { type FlatOptimizer, flatOptimizerFor, momentsPerWeight } from './flat-optimizer.ts'
 import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
 import { weightLayout } from './shard-gradient.ts'
-import type {
-  SeedCnnRecipe,
-  StepRequest,
-  TrainRequest,
-  TrainWorkerData,
-  TrainWorkerReply,
+import {
+  type SeedCnnRecipe,
+  type StepRequest,
+  type TrainRequest,
+  type TrainWorkerData,
+  type TrainWorkerReply,
+  trainStateBytes,
+  trainStateViews,
 } from './train-protocol.ts'
 
 /** One training batch as it leaves the photo set: made into the network's input where the step runs. */
@@ -106,15 +109,21 @@ export async function createParallelStepper(
   const layout = weightLayout(model)
   const rowPixels = recipe.size * recipe.size * 3
   const capacity = Math.max(batchSize, PREDICT_ROWS)
+  const perWeight = momentsPerWeight(schedule.optimizer)
+  // In a wasm memory, so that the workers can step Adam there with flat-adam.wat (the JS loop's arithmetic,
+  // bit for bit, several times faster).
+  const { memory, buffer } = sharedMemory(trainStateBytes(layout.total, perWeight, workers))
+  const state = trainStateViews(buffer, layout.total, perWeight, workers)
   const shared = {
-    weights: new SharedArrayBuffer(layout.total * 4),
-    moments: new SharedArrayBuffer(momentsPerWeight(schedule.optimizer) * layout.total * 4),
-    gradients: new SharedArrayBuffer(workers * layout.total * 4),
+    memory,
+    state: buffer,
+    total: layout.total,
+    perWeight,
     inputs: new SharedArrayBuffer(capacity * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
     outputs: new SharedArrayBuffer(capacity * recipe.classes * 4),
   }
-  const weights = new Float32Array(shared.weights)
+  const { weights } = state
   const inputs = new Float32Array(shared.inputs)
   const labels = new Float32Array(shared.labels)
   const outputs = new Float32Array(shared.outputs)
@@ -152,12 +161,7 @@ export async function createParallelStepper(
       if (total > batchSize) throw new RangeError(`a batch of ${total} exceeds the ${batchSize} shared rows`)
       if (!flat) {
         layout.write(model, weights)
-        flat = await flatOptimizerFor(
-          schedule.optimizer,
-          layout.total,
-          layout.offsets,
-          new Float32Array(shared.moments),
-        )
+        flat = await flatOptimizerFor(schedule.optimizer, layout.total, layout.offsets, state.moments)
       }
       inputs.set(pixels.dataSync())
       labels.set(ys.dataSync())

@@ -12,9 +12,9 @@ export interface SeedCnnRecipe {
 
 /**
  * What a training worker is started with. The buffers are shared by every worker and the main thread (no
- * copies through messages): the weights and the optimiser's state, which the workers update range by range
- * after each step, the batch's 0–255 pixels and one-hot labels, one gradient slot per worker, and the
- * probabilities the workers write when they answer photos (validation).
+ * copies through messages): the training state (`TrainState`: the weights and the optimiser's state, which
+ * the workers update range by range after each step, and one gradient slot per worker), the batch's 0–255
+ * pixels and one-hot labels, and the probabilities the workers write when they answer photos (validation).
  */
 export interface TrainWorkerData {
   backend: Concrete
@@ -23,13 +23,42 @@ export interface TrainWorkerData {
   batch: BatchRecipe
   rank: number
   workers: number
-  weights: SharedArrayBuffer
-  /** The optimiser's per-weight state (`FlatOptimizer.moments`). */
-  moments: SharedArrayBuffer
-  gradients: SharedArrayBuffer
+  /** The shared `WebAssembly.Memory` whose buffer is `state`: flat-adam.wat steps Adam in it. */
+  memory: object
+  state: SharedArrayBuffer
+  /** Weights in the flat layout, and the optimiser's moments per weight (`momentsPerWeight`). */
+  total: number
+  perWeight: number
   inputs: SharedArrayBuffer
   labels: SharedArrayBuffer
   outputs: SharedArrayBuffer
+}
+
+/** The training state's arrays, in one shared buffer: the same views on the main thread and every worker. */
+export interface TrainState {
+  weights: Float32Array
+  /** The optimiser's per-weight state (`FlatOptimizer.moments`). */
+  moments: Float32Array
+  /** One gradient slot per worker, in rank order. */
+  slots: Float32Array[]
+}
+
+/** Bytes of a training state for `total` weights: weights, `perWeight` moments each, one slot per worker. */
+export const trainStateBytes = (total: number, perWeight: number, workers: number): number =>
+  (1 + perWeight + workers) * total * 4
+
+export function trainStateViews(
+  buffer: SharedArrayBuffer,
+  total: number,
+  perWeight: number,
+  workers: number,
+): TrainState {
+  const view = (at: number, length: number) => new Float32Array(buffer, at * total * 4, length)
+  return {
+    weights: view(0, total),
+    moments: view(1, perWeight * total),
+    slots: Array.from({ length: workers }, (_, rank) => view(1 + perWeight + rank, total)),
+  }
 }
 
 /**

@@ -8,12 +8,18 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
+import { flatAdamKernel } from '@whisker/model-core/kernels'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
 import { predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import { selectBackend } from '../core/backend.ts'
 import { applyFlatStep } from './flat-optimizer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
-import type { TrainRequest, TrainWorkerData, TrainWorkerReply } from './train-protocol.ts'
+import {
+  type TrainRequest,
+  type TrainWorkerData,
+  type TrainWorkerReply,
+  trainStateViews,
+} from './train-protocol.ts'
 
 const port = parentPort
 if (!port) throw new Error('train-worker.ts runs as a worker thread only')
@@ -23,13 +29,15 @@ try {
   await selectBackend(setup.backend)
   const model: tfl.LayersModel = buildSeedCnn(setup.recipe)
   const layout = weightLayout(model)
-  const weights = new Float32Array(setup.weights)
-  const slots = Array.from(
-    { length: setup.workers },
-    (_, rank) => new Float32Array(setup.gradients, rank * layout.total * 4, layout.total),
+  const { weights, moments, slots } = trainStateViews(
+    setup.state,
+    setup.total,
+    setup.perWeight,
+    setup.workers,
   )
   const gradients = slots[setup.rank]!
-  const moments = new Float32Array(setup.moments)
+  // Adam in flat-adam.wat where wasm SIMD runs, the JS loop elsewhere: the same bits either way.
+  const simd = flatAdamKernel(setup.memory)
   const inputs = new Float32Array(setup.inputs)
   const labels = new Float32Array(setup.labels)
   const outputs = new Float32Array(setup.outputs)
@@ -44,7 +52,7 @@ try {
     try {
       if (request.kind === 'update') {
         const { constants, from, to } = request
-        applyFlatStep(constants, moments, slots.slice(0, request.slots), weights, from, to)
+        applyFlatStep(constants, moments, slots.slice(0, request.slots), weights, from, to, simd)
         port.postMessage({ kind: 'updated' } satisfies TrainWorkerReply)
         return
       }

@@ -1,7 +1,8 @@
 /**
  * Whisker's own wasm SIMD kernels (the .wat files here, assembled into wasm-kernels.generated.ts), run on the
  * tfjs wasm backend's linear memory: each module imports that memory, so a kernel reads its inputs and writes
- * its output where tfjs keeps the tensors, with no copies in or out. Written by hand only where measurement
+ * its output where tfjs keeps the tensors, with no copies in or out. The one exception, flat-adam.wat, imports
+ * a shared memory of its caller's instead: the trainer's workers keep their weights there. Written by hand only where measurement
  * showed the backend's own kernels slow (each .wat and its caller say by how much). The matrix kernels come
  * in two builds, the fused twin (relaxed SIMD) preferred where the engine validates it.
  *
@@ -15,6 +16,7 @@ import {
   CONV2D_WASM_FUSED,
   FILTER_GRADIENT_WASM,
   FILTER_GRADIENT_WASM_FUSED,
+  FLAT_ADAM_WASM,
   MAX_POOL_GRAD_WASM,
 } from './wasm-kernels.generated.ts'
 
@@ -74,6 +76,26 @@ export interface MaxPoolGradKernel {
   ): void
 }
 
+/** flat-adam.wat's exports; addresses in bytes on the shared memory it is bound to (see the .wat). */
+export interface FlatAdamKernel {
+  add(dst: number, src: number, n: number): void
+  adam(
+    g: number,
+    m: number,
+    v: number,
+    w: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    epsilon: number,
+    bias1: number,
+    bias2: number,
+    minusRate: number,
+  ): void
+}
+
 /** The filter-gradient kernel bound to this backend's memory, or undefined where it cannot run. */
 export const filterGradientKernel = binder<FilterGradientKernel>(
   FILTER_GRADIENT_WASM_FUSED,
@@ -85,6 +107,26 @@ export const conv2dKernel = binder<Conv2DKernel>(CONV2D_WASM_FUSED, CONV2D_WASM)
 
 /** The 2×2/2 max-pool gradient kernel bound to this backend's memory, or undefined where it cannot run. */
 export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
+
+/** A wasm page: memories grow in these. */
+const PAGE = 65536
+
+/**
+ * A shared `WebAssembly.Memory` of at least `bytes` bytes, for `flatAdamKernel`, and its buffer (a
+ * SharedArrayBuffer: typed arrays over it are what the kernel reads and writes, at their byte offsets).
+ */
+export function sharedMemory(bytes: number): { memory: object; buffer: SharedArrayBuffer } {
+  const pages = Math.max(1, Math.ceil(bytes / PAGE))
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true })
+  return { memory, buffer: memory.buffer }
+}
+
+/**
+ * Adam over flat arrays bound to `memory`, a shared `WebAssembly.Memory` holding them (not a backend's), or
+ * undefined where it cannot run (no wasm SIMD, or a memory that is not shared).
+ */
+export const flatAdamKernel: (memory: object) => FlatAdamKernel | undefined =
+  memoryBinder<FlatAdamKernel>(FLAT_ADAM_WASM)
 
 /**
  * Which build of Whisker's SIMD kernels runs on this backend: `fused` (relaxed SIMD, one instruction per
@@ -108,7 +150,11 @@ export const heapOffset = (backend: BackendWasm, t: { dataId: object }): number 
  * does not declare it, though every engine Whisker runs on has it.
  */
 interface WebAssemblyApi {
-  Memory: abstract new (...args: never[]) => object
+  Memory: new (descriptor: {
+    initial: number
+    maximum: number
+    shared: true
+  }) => { buffer: SharedArrayBuffer }
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: object }
   validate(bytes: Uint8Array): boolean
@@ -116,15 +162,22 @@ interface WebAssemblyApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly
 
 /**
- * A function from backend to the module's exports, bound to that backend's memory: the first of the
- * candidate modules (base64, best first) that this engine validates, compiled once, on first use, and
- * instantiated once per memory.
+ * A function from backend to the module's exports, bound to that backend's memory (see `memoryBinder`).
  */
 function binder<Exports>(...candidates: string[]): (backend: BackendWasm) => Exports | undefined {
+  const bind = memoryBinder<Exports>(...candidates)
+  return (backend) => bind((backend.wasm as { asm?: { memory?: unknown } }).asm?.memory)
+}
+
+/**
+ * A function from memory to the module's exports, bound to that memory: the first of the candidate modules
+ * (base64, best first) that this engine validates, compiled once, on first use, and instantiated once per
+ * memory.
+ */
+function memoryBinder<Exports>(...candidates: string[]): (memory: unknown) => Exports | undefined {
   let compiled: object | null | undefined
   const instances = new WeakMap<object, Exports | null>()
-  return (backend) => {
-    const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory
+  return (memory) => {
     if (!(memory instanceof wasmApi.Memory)) return undefined
     if (compiled === undefined) {
       const usable = candidates.map(decode).find((bytes) => wasmApi.validate(bytes))
@@ -137,7 +190,9 @@ function binder<Exports>(...candidates: string[]): (backend: BackendWasm) => Exp
       try {
         exports = new wasmApi.Instance(compiled, { env: { memory } }).exports as Exports
       } catch {
-        exports = null // a shared (threaded) memory does not link against the module's unshared import
+        // A shared (threaded) memory does not link against an unshared import, nor an unshared one against
+        // a shared import.
+        exports = null
       }
       instances.set(memory, exports)
     }
