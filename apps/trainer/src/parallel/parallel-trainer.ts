@@ -84,15 +84,15 @@ interface Lane {
 }
 
 /**
- * Data-parallel training across worker threads (tfjs-backend-wasm runs one thread per instance in Node).
- * The weights live in shared memory. Each step the main thread writes the batch there; worker `r` takes
- * rows [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), computes its share of the batch-mean loss's gradient on its own replica and
+ * Data-parallel training across worker threads (tfjs-backend-wasm runs one thread per instance in Node). The
+ * weights live in shared memory. Each step the main thread writes the batch there; worker `r` takes rows
+ * [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), computes its share of the batch-mean loss's gradient on its own replica and
  * writes it to its slot. Then each worker takes a range of the weights and steps the flat twin of
  * `schedule.optimizer` on it, the slots added in rank order (`flat-optimizer.ts`: tfjs's arithmetic, bit for
  * bit). `settle` copies weights and optimiser state back to the model and `schedule.optimizer`, which stay
- * the ones that are checkpointed and exported; `predict` answers photos on the workers, a share each. Every part is deterministic, so a seed and a
- * worker count give the same weights every time; dropout masks are drawn per (step, rank), so another worker
- * count draws other masks.
+ * the ones that are checkpointed and exported; `predict` answers photos on the workers, a share each. Every
+ * part is deterministic, so a seed and a worker count give the same weights every time; dropout masks are
+ * drawn per (step, rank), so another worker count draws other masks.
  */
 export async function createParallelStepper(
   model: tfl.LayersModel,
@@ -272,12 +272,12 @@ function ask(lane: Lane, request: TrainRequest): Promise<TrainWorkerReply> {
 /**
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
- * Two workers on 2 cores trained the seed CNN ×1.76 faster than one at the default 64 px and ×1.57 at 150 px,
- * where two separate one-worker processes reached ×2.04 and ×1.94 (training bench, 2026-12-07 23:01; ×1.52
- * and ×1.64 in the bench before, ±0.1 from run to run). While this thread augmented each batch and ran the
- * optimiser between steps, the bench measured ×1.05–1.09 and ×1.31–1.52. What is left is per step: each step
- * waits for the slower worker, and half a batch costs a worker a little more than half (costs per step that
- * do not shrink with the rows). On a loaded machine, pass --workers 1.
+ * Two workers on 2 cores trained the seed CNN ×1.89 faster than one at 150 px and ×1.63 at the default 64 px,
+ * where two separate one-worker processes reached ×2.02 and ×1.95 (training bench, 2026-12-07 23:52; ×1.57
+ * and ×1.76 in the bench before, ±0.1 from run to run at 64 px). While this thread augmented each batch and
+ * ran the optimiser between steps, the bench measured ×1.31–1.52 and ×1.05–1.09. What is left is per step:
+ * each step waits for the slower worker, and half a batch costs a worker a little more than half (costs per
+ * step that do not shrink with the rows). On a loaded machine, pass --workers 1.
  */
 export async function stepperFor(
   model: tfl.LayersModel,

@@ -80,7 +80,7 @@ export interface FineTuneSettings {
  *     0.461 and 81.4 % / 0.455 after 80: no clear gain for a quarter more time, so 80 stayed; 72 px for 80
  *     epochs scored 79.9 % / 0.473 once and 79.9 % / 0.463 with flip TTA, no better either. With flip TTA,
  *     80 epochs at Adam 2e-3 scored 76.2 % / 0.511 (3e-3: 61.9 % after 35 epochs, stopped) and batches of 16
- *     79.9 % / 0.455 (2026-12-07). 80 epochs at 64 px take about 9 minutes on all 2,376 photos here (540 s
+ *     79.9 % / 0.455 (2026-12-07). 80 epochs at 64 px take about 9 minutes on all 2,376 photos here (520 s
  *     in the training bench of 2026-12-07), inside the 20 the tutorial's reproduction is given on the 2-core
  *     machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
