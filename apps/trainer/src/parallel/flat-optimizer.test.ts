@@ -43,7 +43,7 @@ async function both(
   // Weights, moments, then the slots, each array starting one float after a 16-byte boundary so that the
   // kernel's vector loop meets unaligned addresses and a tail.
   const shared = simd ? sharedMemory((2 + perWeight + workers) * (TOTAL + 4) * 4) : undefined
-  const kernel = shared && flatAdamKernel(shared.memory)
+  const kernel = shared && flatAdamKernel(shared)
   if (simd) expect(kernel).toBeDefined()
   let next = 1
   const place = (data: Float32Array) => {

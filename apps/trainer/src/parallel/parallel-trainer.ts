@@ -112,12 +112,10 @@ export async function createParallelStepper(
   const perWeight = momentsPerWeight(schedule.optimizer)
   // In a wasm memory, so that the workers can step Adam there with flat-adam.wat (the JS loop's arithmetic,
   // bit for bit, several times faster).
-  const { memory, buffer } = sharedMemory(trainStateBytes(layout.total, perWeight, workers))
-  const state = trainStateViews(buffer, layout.total, perWeight, workers)
+  const memory = sharedMemory(trainStateBytes(layout.total, perWeight, workers))
+  const state = trainStateViews(memory.buffer, layout.total, perWeight, workers)
   const shared = {
-    memory,
-    state: buffer,
-    total: layout.total,
+    state: memory,
     perWeight,
     inputs: new SharedArrayBuffer(capacity * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
@@ -155,6 +153,14 @@ export async function createParallelStepper(
   // the stepper is made.
   let flat: FlatOptimizer | undefined
   const range = Math.ceil(layout.total / workers)
+  // Rows [0, count) shared out as every step and every round of answers shares them: ⌈count / W⌉ each, in
+  // rank order, the last share shorter and workers past the rows idle.
+  const shares = (count: number) => {
+    const per = Math.ceil(count / workers)
+    return lanes
+      .slice(0, Math.ceil(count / per))
+      .map((lane, rank) => ({ lane, first: rank * per, count: Math.min(per, count - rank * per) }))
+  }
   const stepper: TrainStepper = {
     async step({ pixels, labels: ys, seed }) {
       const total = pixels.shape[0]
@@ -165,17 +171,15 @@ export async function createParallelStepper(
       }
       inputs.set(pixels.dataSync())
       labels.set(ys.dataSync())
-      const per = Math.ceil(total / workers)
-      const busy = lanes.slice(0, Math.ceil(total / per))
+      const busy = shares(total)
       const replies = await Promise.all(
-        busy.map((lane, rank) => {
-          const first = rank * per
+        busy.map(({ lane, first, count }) => {
           const request: StepRequest = {
             kind: 'gradient',
             step: schedule.step - 1,
             seed,
             first,
-            count: Math.min(per, total - first),
+            count,
             total,
           }
           return ask(lane, request)
@@ -218,14 +222,7 @@ export async function createParallelStepper(
       for (let start = 0; start < rows; start += capacity) {
         const count = Math.min(capacity, rows - start)
         inputs.set(values.subarray(start * rowPixels, (start + count) * rowPixels))
-        const per = Math.ceil(count / workers)
-        await Promise.all(
-          lanes
-            .slice(0, Math.ceil(count / per))
-            .map((lane, rank) =>
-              ask(lane, { kind: 'predict', first: rank * per, count: Math.min(per, count - rank * per) }),
-            ),
-        )
+        await Promise.all(shares(count).map(({ lane, ...rows }) => ask(lane, { kind: 'predict', ...rows })))
         probabilities.set(outputs.subarray(0, count * recipe.classes), start * recipe.classes)
       }
       return probabilities

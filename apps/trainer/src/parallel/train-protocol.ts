@@ -1,3 +1,4 @@
+import type { SharedWasmMemory } from '@whisker/model-core/kernels'
 import type { BatchRecipe } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
 import type { FlatStep } from './flat-optimizer.ts'
@@ -23,11 +24,9 @@ export interface TrainWorkerData {
   batch: BatchRecipe
   rank: number
   workers: number
-  /** The shared `WebAssembly.Memory` whose buffer is `state`: flat-adam.wat steps Adam in it. */
-  memory: object
-  state: SharedArrayBuffer
-  /** Weights in the flat layout, and the optimiser's moments per weight (`momentsPerWeight`). */
-  total: number
+  /** The training state (`trainStateViews`), in a shared wasm memory: flat-adam.wat steps Adam in it. */
+  state: SharedWasmMemory
+  /** The optimiser's moments per weight (`momentsPerWeight`). */
   perWeight: number
   inputs: SharedArrayBuffer
   labels: SharedArrayBuffer

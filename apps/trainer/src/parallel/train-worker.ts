@@ -30,14 +30,14 @@ try {
   const model: tfl.LayersModel = buildSeedCnn(setup.recipe)
   const layout = weightLayout(model)
   const { weights, moments, slots } = trainStateViews(
-    setup.state,
-    setup.total,
+    setup.state.buffer,
+    layout.total,
     setup.perWeight,
     setup.workers,
   )
   const gradients = slots[setup.rank]!
   // Adam in flat-adam.wat where wasm SIMD runs, the JS loop elsewhere: the same bits either way.
-  const simd = flatAdamKernel(setup.memory)
+  const simd = flatAdamKernel(setup.state)
   const inputs = new Float32Array(setup.inputs)
   const labels = new Float32Array(setup.labels)
   const outputs = new Float32Array(setup.outputs)

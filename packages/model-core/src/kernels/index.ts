@@ -28,7 +28,7 @@ import { type SimdKernelBuild, simdKernelBuild } from './wasm-simd.ts'
  * Adam over flat float32 arrays in a shared `WebAssembly.Memory`, four weights at a time, bit for bit as
  * tfjs's Adam rounds: the step the trainer's data-parallel workers take on their ranges of the weights.
  */
-export { type FlatAdamKernel, flatAdamKernel, sharedMemory } from './wasm-simd.ts'
+export { type FlatAdamKernel, flatAdamKernel, type SharedWasmMemory, sharedMemory } from './wasm-simd.ts'
 export type { SimdKernelBuild }
 
 /** Kernels the wasm backend lacks. */

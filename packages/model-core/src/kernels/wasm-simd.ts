@@ -2,8 +2,8 @@
  * Whisker's own wasm SIMD kernels (the .wat files here, assembled into wasm-kernels.generated.ts), run on the
  * tfjs wasm backend's linear memory: each module imports that memory, so a kernel reads its inputs and writes
  * its output where tfjs keeps the tensors, with no copies in or out. The one exception, flat-adam.wat, imports
- * a shared memory of its caller's instead: the trainer's workers keep their weights there. Written by hand only where measurement
- * showed the backend's own kernels slow (each .wat and its caller say by how much). The matrix kernels come
+ * a shared memory of its caller's instead: the trainer's workers keep their weights there. Written by hand
+ * only where measurement showed the backend's own kernels slow (each .wat and its caller say by how much). The matrix kernels come
  * in two builds, the fused twin (relaxed SIMD) preferred where the engine validates it.
  *
  * Where they cannot run they are simply absent and callers use their XNNPACK or JS formulation: an engine
@@ -112,20 +112,24 @@ export const maxPoolGradKernel = binder<MaxPoolGradKernel>(MAX_POOL_GRAD_WASM)
 const PAGE = 65536
 
 /**
- * A shared `WebAssembly.Memory` of at least `bytes` bytes, for `flatAdamKernel`, and its buffer (a
- * SharedArrayBuffer: typed arrays over it are what the kernel reads and writes, at their byte offsets).
+ * A shared `WebAssembly.Memory`: its buffer is a SharedArrayBuffer, and typed arrays over it are what
+ * `flatAdamKernel` reads and writes, at their byte offsets. It can be posted to worker threads.
  */
-export function sharedMemory(bytes: number): { memory: object; buffer: SharedArrayBuffer } {
+export interface SharedWasmMemory {
+  readonly buffer: SharedArrayBuffer
+}
+
+/** A shared memory of at least `bytes` bytes, for `flatAdamKernel`. */
+export function sharedMemory(bytes: number): SharedWasmMemory {
   const pages = Math.max(1, Math.ceil(bytes / PAGE))
-  const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true })
-  return { memory, buffer: memory.buffer }
+  return new wasmApi.Memory({ initial: pages, maximum: pages, shared: true })
 }
 
 /**
  * Adam over flat arrays bound to `memory`, a shared `WebAssembly.Memory` holding them (not a backend's), or
  * undefined where it cannot run (no wasm SIMD, or a memory that is not shared).
  */
-export const flatAdamKernel: (memory: object) => FlatAdamKernel | undefined =
+export const flatAdamKernel: (memory: SharedWasmMemory) => FlatAdamKernel | undefined =
   memoryBinder<FlatAdamKernel>(FLAT_ADAM_WASM)
 
 /**
@@ -150,11 +154,7 @@ export const heapOffset = (backend: BackendWasm, t: { dataId: object }): number 
  * does not declare it, though every engine Whisker runs on has it.
  */
 interface WebAssemblyApi {
-  Memory: new (descriptor: {
-    initial: number
-    maximum: number
-    shared: true
-  }) => { buffer: SharedArrayBuffer }
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => SharedWasmMemory
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: object }
   validate(bytes: Uint8Array): boolean
