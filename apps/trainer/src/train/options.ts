@@ -82,11 +82,13 @@ export interface FineTuneSettings {
  *     80 epochs at Adam 2e-3 scored 76.2 % / 0.511 (3e-3: 61.9 % after 35 epochs, stopped) and batches of 16
  *     79.9 % / 0.455 (2026-12-07). On 2026-12-08, with flip TTA, against the default's 81.8 % / 0.449 re-run
  *     that day: 96 px for 60 epochs 78.6 % / 0.447, 80 px for 80 epochs 80.5 % / 0.443, 100 epochs 81.0 % /
- *     0.466; averaging the weights of the last 5 to 40 epochs (SWA) moved accuracy by −0.9 to +0.2 points and
+ *     0.466; averaging the weights of the last 5 to 40 epochs (SWA) moved accuracy by −0.9 to +0.7 points and
  *     the log loss by −0.008 to +0.002, nothing the cosine's last epoch lacks; batch normalisation after each
  *     convolution (from plain ops: tfjs's own BatchNorm gradient took 560 ms a step on wasm; these 258 ms
  *     against 118 ms without) scored 81.2 % / 0.411 after 80 epochs with its statistics recomputed over the
  *     training photos, 77.9 % / 0.477 after 40: a lower log loss, the same accuracy, at twice the time.
+ *     Lighter augmentation at the end (the tutorial's `seed` for the last 20 epochs, none for the last 10)
+ *     scored 81.6 % / 0.454 and 81.2 % / 0.435: no more accurate either.
  *     80 epochs at 64 px take about 9 minutes on all 2,376 photos here (520 s in the training bench of
  *     2026-12-07), inside the 20 the tutorial's reproduction is given on the 2-core machine.
  * - `sgd-decay` (the tutorial's): SGD 0.01 with momentum 0.9 and Keras' time-based decay, early stopping on
