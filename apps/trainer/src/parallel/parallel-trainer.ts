@@ -222,7 +222,7 @@ export async function createParallelStepper(
       for (let start = 0; start < rows; start += capacity) {
         const count = Math.min(capacity, rows - start)
         inputs.set(values.subarray(start * rowPixels, (start + count) * rowPixels))
-        await Promise.all(shares(count).map(({ lane, ...rows }) => ask(lane, { kind: 'predict', ...rows })))
+        await Promise.all(shares(count).map(({ lane, ...share }) => ask(lane, { kind: 'predict', ...share })))
         probabilities.set(outputs.subarray(0, count * recipe.classes), start * recipe.classes)
       }
       return probabilities

@@ -3,8 +3,8 @@
  * tfjs wasm backend's linear memory: each module imports that memory, so a kernel reads its inputs and writes
  * its output where tfjs keeps the tensors, with no copies in or out. The one exception, flat-adam.wat, imports
  * a shared memory of its caller's instead: the trainer's workers keep their weights there. Written by hand
- * only where measurement showed the backend's own kernels slow (each .wat and its caller say by how much). The matrix kernels come
- * in two builds, the fused twin (relaxed SIMD) preferred where the engine validates it.
+ * only where measurement showed the backend's own kernels slow (each .wat and its caller say by how much).
+ * The matrix kernels come in two builds, the fused twin (relaxed SIMD) preferred where the engine validates it.
  *
  * Where they cannot run they are simply absent and callers use their XNNPACK or JS formulation: an engine
  * without wasm SIMD, or the threaded build of the backend (its memory is shared, which these modules do not
