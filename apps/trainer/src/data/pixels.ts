@@ -1,24 +1,25 @@
 import { readFile } from 'node:fs/promises'
-import * as tf from '@tensorflow/tfjs-core'
+import type * as tf from '@tensorflow/tfjs-core'
 import { PreprocessError, type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import type { StopSignal } from '../run/interrupt.ts'
 import type { LabelledFile } from './dataset.ts'
+import { allocatePixelStore, gatherRows, type PixelStore, rowLength } from './pixel-store.ts'
 
 /**
  * Photos decoded and resized once, kept as bytes: a network trained from pixels sees every photo each
  * epoch, and 2,400 photos at 150×150 are 160 MB as bytes but 650 MB as float32. Rounding the resized
- * values to whole levels is far below what augmentation changes anyway.
+ * values to whole levels is far below what augmentation changes anyway. The bytes sit in shared memory
+ * (`PixelStore`), where training workers read their rows of each batch.
  */
 export class PixelSet {
   readonly files: LabelledFile[]
-  readonly size: number
-  readonly #pixels: Uint8ClampedArray
+  /** The bytes themselves, shareable with training workers. */
+  readonly store: PixelStore
 
-  private constructor(files: LabelledFile[], size: number, pixels: Uint8ClampedArray) {
+  private constructor(files: LabelledFile[], store: PixelStore) {
     this.files = files
-    this.size = size
-    this.#pixels = pixels
+    this.store = store
   }
 
   static async load(
@@ -26,9 +27,8 @@ export class PixelSet {
     policy: ResizePolicy,
     options: { stop?: StopSignal; onProgress?: (done: number) => void } = {},
   ): Promise<{ set: PixelSet; unreadable: { name: string; reason: string }[] }> {
-    const length = policy.size * policy.size * 3
-    // Clamped: assigning a float rounds to the nearest level, where Uint8Array would truncate.
-    const pixels = new Uint8ClampedArray(files.length * length)
+    const length = rowLength(policy.size)
+    let store = allocatePixelStore(files.length, policy.size)
     const kept: LabelledFile[] = []
     const unreadable: { name: string; reason: string }[] = []
     for (const [i, file] of files.entries()) {
@@ -38,7 +38,7 @@ export class PixelSet {
       }
       try {
         const input = toModelInput(await decodeImage(await readFile(file.path)), policy)
-        pixels.set(input, kept.length * length)
+        store.bytes.set(input, kept.length * length)
         kept.push(file)
       } catch (error) {
         if (!(error instanceof PreprocessError)) throw error
@@ -46,22 +46,24 @@ export class PixelSet {
       }
     }
     options.onProgress?.(files.length)
-    const set = new PixelSet(kept, policy.size, pixels.slice(0, kept.length * length))
-    return { set, unreadable }
+    if (kept.length < files.length) {
+      const exact = allocatePixelStore(kept.length, policy.size)
+      exact.bytes.set(store.bytes.subarray(0, kept.length * length))
+      store = exact
+    }
+    return { set: new PixelSet(kept, store), unreadable }
   }
 
   get count(): number {
     return this.files.length
   }
 
+  get size(): number {
+    return this.store.size
+  }
+
   /** The photos at `indices` as a float32 batch of 0–255 pixels, NHWC. */
   batch(indices: ArrayLike<number>): tf.Tensor4D {
-    const length = this.size * this.size * 3
-    const values = new Float32Array(indices.length * length)
-    for (let i = 0; i < indices.length; i++) {
-      const start = indices[i]! * length
-      values.set(this.#pixels.subarray(start, start + length), i * length)
-    }
-    return tf.tensor4d(values, [indices.length, this.size, this.size, 3])
+    return gatherRows(this.store, indices)
   }
 }

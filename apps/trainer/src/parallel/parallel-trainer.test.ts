@@ -6,6 +6,7 @@ import { buildSeedCnn, TimeDecaySgd, WarmupCosineAdam } from '@whisker/model-cor
 import { beforeAll, describe, expect, it } from 'vitest'
 import { AUGMENT_PRESETS } from '../augment/presets.ts'
 import type { LabelledFile } from '../data/dataset.ts'
+import type { PixelStore } from '../data/pixel-store.ts'
 import { PixelSet } from '../data/pixels.ts'
 import { DEFAULTS } from '../paths.ts'
 import {
@@ -37,14 +38,18 @@ const RECIPE = { kind: 'seed-cnn', classes: 2, seed: 7, size: SIZE } as const
 const BATCH = { augment: AUGMENT_PRESETS.strong, scale: 1 / 255 }
 
 describe('data-parallel training across worker threads', () => {
+  let photos: PixelStore
   let pixels: tf.Tensor4D
   let ys: tf.Tensor2D
+  /** Every photo, in order: the batch each step trains on. */
+  const ALL = Int32Array.from(NAMES, (_, i) => i)
 
   beforeAll(async () => {
     registerWasmTrainingKernels()
     await tf.setBackend('wasm')
     const { set } = await PixelSet.load(PHOTOS, { mode: 'stretch', size: SIZE, filter: 'bilinear' })
-    pixels = set.batch(NAMES.map((_, i) => i))
+    photos = set.store
+    pixels = set.batch(ALL)
     ys = tf.oneHot(
       tf.tensor1d(
         NAMES.map((n) => (n.startsWith('cat') ? 0 : 1)),
@@ -68,19 +73,20 @@ describe('data-parallel training across worker threads', () => {
     model.compile({ optimizer: schedule.optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
     const stepper: TrainStepper =
       workers === 'in-process'
-        ? inProcessStepper(model, BATCH)
+        ? inProcessStepper(model, BATCH, photos)
         : await createParallelStepper(model, schedule, {
             recipe: RECIPE,
             batch: BATCH,
             backend: 'wasm',
             workers,
             batchSize: 8,
+            photos,
           })
     const results: [number, number][] = []
     try {
       for (let step = 0; step < 3; step++) {
         schedule.nextRate()
-        results.push(await stepper.step({ pixels, labels: ys, seed: step }))
+        results.push(await stepper.step({ rows: ALL, labels: ys, seed: step }))
       }
       await stepper.settle()
     } finally {
@@ -140,23 +146,24 @@ describe('data-parallel training across worker threads', () => {
       backend: 'wasm',
       workers: 2,
       batchSize: 3,
+      photos,
     })
     try {
       // More photos than a round holds: answered round by round, the last one partly filled.
       const many = tf.concat(Array.from({ length: Math.ceil(PREDICT_ROWS / NAMES.length) + 1 }, () => pixels))
       const before = await stepper.predict(many)
-      expect(before).toEqual(await inProcessStepper(model, BATCH).predict(many))
+      expect(before).toEqual(await inProcessStepper(model, BATCH, photos).predict(many))
       for (let step = 0; step < 2; step++) {
         sgd.nextRate()
-        const three = { pixels: tf.slice(pixels, 0, 3), labels: tf.slice(ys, 0, 3), seed: step }
+        const three = { rows: ALL.subarray(0, 3), labels: tf.slice(ys, 0, 3), seed: step }
         await stepper.step(three)
-        tf.dispose([three.pixels, three.labels])
+        three.labels.dispose()
       }
       // Without settling, the workers answer with the weights of both steps; the model has neither yet.
       const after = await stepper.predict(many)
       expect(after).not.toEqual(before)
       await stepper.settle()
-      expect(after).toEqual(await inProcessStepper(model, BATCH).predict(many))
+      expect(after).toEqual(await inProcessStepper(model, BATCH, photos).predict(many))
       expect(after).toHaveLength(many.shape[0] * 2)
       many.dispose()
     } finally {

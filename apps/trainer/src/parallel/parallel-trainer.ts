@@ -5,6 +5,7 @@ import { sharedMemory } from '@whisker/model-core/kernels'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
 import { type BatchRecipe, predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
+import { gatherRows, type PixelStore } from '../data/pixel-store.ts'
 import { type FlatOptimizer, flatOptimizerFor, momentsPerWeight } from './flat-optimizer.ts'
 import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
 import { weightLayout } from './shard-gradient.ts'
@@ -20,8 +21,8 @@ import {
 
 /** One training batch as it leaves the photo set: made into the network's input where the step runs. */
 export interface TrainBatch {
-  /** 0–255, NHWC. */
-  pixels: tf.Tensor4D
+  /** The batch's photos: rows of the store the stepper was made with. */
+  rows: Int32Array
   /** One-hot. */
   labels: tf.Tensor2D
   /** Draws the batch's augmentation (`prepareBatch`). */
@@ -62,10 +63,14 @@ export class TrainWorkerError extends Error {
   }
 }
 
-export function inProcessStepper(model: tfl.LayersModel, recipe: BatchRecipe): TrainStepper {
+export function inProcessStepper(
+  model: tfl.LayersModel,
+  recipe: BatchRecipe,
+  photos: PixelStore,
+): TrainStepper {
   return {
-    async step({ pixels, labels, seed }) {
-      const xs = prepareBatch(pixels, recipe, seed)
+    async step({ rows, labels, seed }) {
+      const xs = tf.tidy(() => prepareBatch(gatherRows(photos, rows), recipe, seed))
       try {
         return (await model.trainOnBatch(xs, labels)) as [number, number]
       } finally {
@@ -85,11 +90,12 @@ interface Lane {
 
 /**
  * Data-parallel training across worker threads (tfjs-backend-wasm runs one thread per instance in Node). The
- * weights live in shared memory. Each step the main thread writes the batch there; worker `r` takes rows
- * [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), computes its share of the batch-mean loss's gradient on its own replica and
- * writes it to its slot. Then each worker takes a range of the weights and steps the flat twin of
- * `schedule.optimizer` on it, the slots added in rank order (`flat-optimizer.ts`: tfjs's arithmetic, bit for
- * bit). `settle` copies weights and optimiser state back to the model and `schedule.optimizer`, which stay
+ * weights and the training photos live in shared memory. Each step the main thread sends the batch's row
+ * numbers and writes its labels; worker `r` takes batch rows [r·⌈B/W⌉, (r + 1)·⌈B/W⌉), gathers their
+ * pixels from the photo store itself, computes their share of the batch-mean loss's gradient on its own
+ * replica and writes it to its slot. Then each worker takes a range of the weights and steps the flat twin
+ * of `schedule.optimizer` on it, the slots added in rank order (`flat-optimizer.ts`: tfjs's arithmetic, bit
+ * for bit). `settle` copies weights and optimiser state back to the model and `schedule.optimizer`, which stay
  * the ones that are checkpointed and exported; `predict` answers photos on the workers, a share each. Every
  * part is deterministic, so a seed and a worker count give the same weights every time; dropout masks are
  * drawn per (step, rank), so another worker count draws other masks.
@@ -103,12 +109,14 @@ export async function createParallelStepper(
     backend: Concrete
     workers: number
     batchSize: number
+    /** The training photos, which every batch's rows index. */
+    photos: PixelStore
   },
 ): Promise<TrainStepper> {
   const { recipe, workers, batchSize } = options
   const layout = weightLayout(model)
   const rowPixels = recipe.size * recipe.size * 3
-  const capacity = Math.max(batchSize, PREDICT_ROWS)
+  const capacity = PREDICT_ROWS
   const perWeight = momentsPerWeight(schedule.optimizer)
   // In a wasm memory, so that the workers can step Adam there with flat-adam.wat (the JS loop's arithmetic,
   // bit for bit, several times faster).
@@ -117,6 +125,7 @@ export async function createParallelStepper(
   const shared = {
     state: memory,
     perWeight,
+    photos: options.photos,
     inputs: new SharedArrayBuffer(capacity * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
     outputs: new SharedArrayBuffer(capacity * recipe.classes * 4),
@@ -162,14 +171,13 @@ export async function createParallelStepper(
       .map((lane, rank) => ({ lane, first: rank * per, count: Math.min(per, count - rank * per) }))
   }
   const stepper: TrainStepper = {
-    async step({ pixels, labels: ys, seed }) {
-      const total = pixels.shape[0]
+    async step({ rows, labels: ys, seed }) {
+      const total = rows.length
       if (total > batchSize) throw new RangeError(`a batch of ${total} exceeds the ${batchSize} shared rows`)
       if (!flat) {
         layout.write(model, weights)
         flat = await flatOptimizerFor(schedule.optimizer, layout.total, layout.offsets, state.moments)
       }
-      inputs.set(pixels.dataSync())
       labels.set(ys.dataSync())
       const busy = shares(total)
       const replies = await Promise.all(
@@ -181,6 +189,7 @@ export async function createParallelStepper(
             first,
             count,
             total,
+            rows: rows.slice(first, first + count),
           }
           return ask(lane, request)
         }),
@@ -285,6 +294,7 @@ export async function stepperFor(
     backend: string
     workers?: number
     batchSize: number
+    photos: PixelStore
   },
 ): Promise<{ stepper: TrainStepper; workers: number }> {
   const workers = options.workers ?? defaultWorkers()
@@ -293,5 +303,5 @@ export async function stepperFor(
     const stepper = await createParallelStepper(model, schedule, { ...options, backend, workers })
     return { stepper, workers }
   }
-  return { stepper: inProcessStepper(model, options.batch), workers: 1 }
+  return { stepper: inProcessStepper(model, options.batch, options.photos), workers: 1 }
 }

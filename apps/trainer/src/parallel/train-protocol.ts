@@ -1,6 +1,7 @@
 import type { SharedWasmMemory } from '@whisker/model-core/kernels'
 import type { BatchRecipe } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
+import type { PixelStore } from '../data/pixel-store.ts'
 import type { FlatStep } from './flat-optimizer.ts'
 
 /** The network a training worker builds: the same architecture the main thread trains. */
@@ -14,8 +15,8 @@ export interface SeedCnnRecipe {
 /**
  * What a training worker is started with. The buffers are shared by every worker and the main thread (no
  * copies through messages): the training state (`TrainState`: the weights and the optimiser's state, which
- * the workers update range by range after each step, and one gradient slot per worker), the batch's 0–255
- * pixels and one-hot labels, and the probabilities the workers write when they answer photos (validation).
+ * the workers update range by range after each step, and one gradient slot per worker), the training photos'
+ * bytes, the batch's one-hot labels, and the photos the workers answer (validation) with their probabilities.
  */
 export interface TrainWorkerData {
   backend: Concrete
@@ -28,6 +29,9 @@ export interface TrainWorkerData {
   state: SharedWasmMemory
   /** The optimiser's moments per weight (`momentsPerWeight`). */
   perWeight: number
+  /** The training photos: each step names its rows of them. */
+  photos: PixelStore
+  /** Photos to answer (validation), a round at a time. */
   inputs: SharedArrayBuffer
   labels: SharedArrayBuffer
   outputs: SharedArrayBuffer
@@ -62,7 +66,7 @@ export function trainStateViews(
 
 /**
  * Train on batch rows [first, first + count) of a batch of `total`, at optimiser step `step`; `seed` is the
- * batch's (`prepareBatch`).
+ * batch's (`prepareBatch`), `rows` those batch rows' photos in the store.
  */
 export interface StepRequest {
   kind: 'gradient'
@@ -71,6 +75,7 @@ export interface StepRequest {
   first: number
   count: number
   total: number
+  rows: Int32Array
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * One training worker: its own tfjs instance (own wasm module, own thread) holding a replica of the network.
  * For each step it reads the current weights from shared memory, makes its rows of the batch from their
- * pixels (augmentation, scaling), computes their gradient and writes it to its own slot. Once every slot is
+ * photos in the shared store (augmentation, scaling), computes their gradient and writes it to its own slot. Once every slot is
  * in, it steps the optimiser on its range of the weights. Between epochs it answers its share of the
  * validation photos.
  */
@@ -12,6 +12,7 @@ import { flatAdamKernel } from '@whisker/model-core/kernels'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
 import { predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import { selectBackend } from '../core/backend.ts'
+import { gatherRows } from '../data/pixel-store.ts'
 import { applyFlatStep } from './flat-optimizer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
 import {
@@ -70,11 +71,11 @@ try {
       // Each worker draws its own dropout masks, reproducibly: one stream per (step, rank).
       setDropoutStep(model, request.step * setup.workers + setup.rank)
       const { first, count } = request
-      // Its own rows augmented here, beside its share of the step, rather than the whole batch on the main
-      // thread: there that work ran on a core the workers need and held up whichever worker it landed beside.
-      const rows = inputs.subarray(first * pixelsPerRow, (first + count) * pixelsPerRow)
+      // Its own rows gathered and augmented here, beside its share of the step, rather than the whole batch
+      // on the main thread: there that work ran on a core the workers need and held up whichever worker it
+      // landed beside.
       const xs = tf.tidy(() =>
-        prepareBatch(tf.tensor4d(rows, [count, size, size, 3]), setup.batch, request.seed, first),
+        prepareBatch(gatherRows(setup.photos, request.rows), setup.batch, request.seed, first),
       )
       const shard = shardGradient(
         model,

@@ -108,7 +108,7 @@ export async function fitNetwork(
     await run.writeJson(NETWORK_CHECKPOINT.state, state)
   }
 
-  const stepper = options.stepper ?? inProcessStepper(model, options.batch)
+  const stepper = options.stepper ?? inProcessStepper(model, options.batch, train.store)
   let rate = 0
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     const started = performance.now()
@@ -125,7 +125,7 @@ export async function fitNetwork(
         ),
       ) as tf.Tensor2D
       const seed = hashName(`epoch ${epoch} batch ${batch}`, options.seed)
-      return { pixels: train.batch(indices), labels, seed }
+      return { rows: indices, labels, seed }
     }
     let next = state.batch < batches ? prepare(state.batch) : undefined
     for (let batch = state.batch; batch < batches; batch++) {
@@ -133,7 +133,7 @@ export async function fitNetwork(
       await new Promise(setImmediate)
       const current = next!
       if (stop.requested) {
-        tf.dispose([current.pixels, current.labels])
+        current.labels.dispose()
         state = { ...state, epoch, batch, step: schedule.step }
         await stepper.settle()
         await save()
@@ -144,8 +144,8 @@ export async function fitNetwork(
       // The next batch is gathered while this one's step runs on worker threads.
       next = batch + 1 < batches ? prepare(batch + 1) : undefined
       const [loss, acc] = await stepping
-      const rows = current.pixels.shape[0]
-      tf.dispose([current.pixels, current.labels])
+      const rows = current.rows.length
+      current.labels.dispose()
       state.sums = {
         loss: state.sums.loss + loss! * rows,
         acc: state.sums.acc + acc! * rows,

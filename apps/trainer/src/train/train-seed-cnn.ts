@@ -71,6 +71,7 @@ export async function trainSeedCnn(options: TrainOptions, context: TrainContext)
     backend: backend.backend,
     workers: options.workers,
     batchSize: options.batchSize,
+    photos: train.set.store,
   })
   if (workers > 1) reporter.info(`training on ${workers} worker threads, the batch split between them`)
   // One bar over every batch of every epoch: its ETA is for the full --epochs (early stopping ends sooner).
