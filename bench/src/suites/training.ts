@@ -332,7 +332,8 @@ const scalingRuns = {
   // At the tutorial's size, as the per-core rows above: comparable across stops whatever the default is.
   seedCnn: (workers: number) => seedCnnRate(workers, SEED_CNN_INPUT.size),
   // At the default schedule's size, what `whisker train --arch seed-cnn` runs: steps a third as long, so the
-  // per-step costs that do not split (the optimiser on the main thread, each worker's fixed share) weigh more.
+  // per-step costs that do not split (handing out the batch and collecting the replies, each worker's fixed
+  // share of a step) weigh more.
   seedCnnDefault: (workers: number) => seedCnnRate(workers, bounded.size, SCALING.perClassDefault),
 }
 

@@ -278,12 +278,13 @@ function ask(lane: Lane, request: TrainRequest): Promise<TrainWorkerReply> {
 /**
  * The stepper a run uses: worker threads on the single-threaded backends (wasm, cpu) when more than one is
  * asked for or available, `trainOnBatch` in this thread otherwise (native tfjs is already multi-threaded).
- * Two workers on 2 cores trained the seed CNN ×1.89 faster than one at 150 px and ×1.63 at the default 64 px,
- * where two separate one-worker processes reached ×2.02 and ×1.95 (training bench, 2026-12-07 23:52; ×1.57
- * and ×1.76 in the bench before, ±0.1 from run to run at 64 px). While this thread augmented each batch and
- * ran the optimiser between steps, the bench measured ×1.31–1.52 and ×1.05–1.09. What is left is per step:
- * each step waits for the slower worker, and half a batch costs a worker a little more than half (costs per
- * step that do not shrink with the rows). On a loaded machine, pass --workers 1.
+ * Two workers on 2 cores trained the seed CNN ×1.76 faster than one at the default 64 px and ×1.74 at 150 px,
+ * where two separate one-worker processes reached ×1.88 and ×1.83 (training bench, 2026-12-08 02:50). While
+ * this thread gathered each batch and copied its pixels to the workers, the bench measured ×1.63 at 64 px;
+ * while it augmented each batch and ran the optimiser between steps, ×1.31–1.52 at 150 px and ×1.05–1.09 at
+ * 64 px. What is left is per step: each step waits for the slower worker, and half a batch costs a worker a
+ * little more than half (59 ms against 114 ms for the whole batch at 64 px: costs per step that do not shrink
+ * with the rows). On a loaded machine, pass --workers 1.
  */
 export async function stepperFor(
   model: tfl.LayersModel,
