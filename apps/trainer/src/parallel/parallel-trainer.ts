@@ -5,7 +5,7 @@ import { sharedMemory } from '@whisker/model-core/kernels'
 import type { ScheduledOptimizer } from '@whisker/model-core/training'
 import { type BatchRecipe, predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import type { Concrete } from '../core/backend.ts'
-import { gatherRows, type PixelStore } from '../data/pixel-store.ts'
+import { gatherRows, type PixelStore, rowLength } from '../data/pixel-store.ts'
 import { type FlatOptimizer, flatOptimizerFor, momentsPerWeight } from './flat-optimizer.ts'
 import { defaultWorkers, parallelBackend } from './parallel-embedder.ts'
 import { weightLayout } from './shard-gradient.ts'
@@ -115,7 +115,7 @@ export async function createParallelStepper(
 ): Promise<TrainStepper> {
   const { recipe, workers, batchSize } = options
   const layout = weightLayout(model)
-  const rowPixels = recipe.size * recipe.size * 3
+  const rowPixels = rowLength(recipe.size)
   const capacity = PREDICT_ROWS
   const perWeight = momentsPerWeight(schedule.optimizer)
   // In a wasm memory, so that the workers can step Adam there with flat-adam.wat (the JS loop's arithmetic,

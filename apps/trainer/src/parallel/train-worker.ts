@@ -12,7 +12,7 @@ import { flatAdamKernel } from '@whisker/model-core/kernels'
 import { buildSeedCnn, setDropoutStep } from '@whisker/model-core/training'
 import { predictUnseen, prepareBatch } from '../augment/batch-recipe.ts'
 import { selectBackend } from '../core/backend.ts'
-import { gatherRows } from '../data/pixel-store.ts'
+import { gatherRows, rowLength } from '../data/pixel-store.ts'
 import { applyFlatStep } from './flat-optimizer.ts'
 import { shardGradient, weightLayout } from './shard-gradient.ts'
 import {
@@ -42,7 +42,7 @@ try {
   const inputs = new Float32Array(setup.inputs)
   const labels = new Float32Array(setup.labels)
   const outputs = new Float32Array(setup.outputs)
-  const pixelsPerRow = setup.recipe.size * setup.recipe.size * 3
+  const pixelsPerRow = rowLength(setup.recipe.size)
   port.postMessage({ kind: 'ready' } satisfies TrainWorkerReply)
   port.on('message', (request: TrainRequest | 'close') => {
     if (request === 'close') {

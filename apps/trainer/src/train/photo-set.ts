@@ -4,6 +4,7 @@ import { type ResizePolicy, toModelInput } from '@whisker/preprocess'
 import { decodeImage } from '@whisker/preprocess/node'
 import { type ClassificationMetrics, scoreProbabilities } from '../core/metrics.ts'
 import type { LabelledFile } from '../data/dataset.ts'
+import { rowLength } from '../data/pixel-store.ts'
 
 /**
  * Photos preprocessed once and kept in memory (224² photos: 0.6 MB each), so that every candidate graph
@@ -26,7 +27,7 @@ export class PhotoSet {
     labels: readonly string[],
     policy: ResizePolicy,
   ): Promise<PhotoSet> {
-    const length = policy.size * policy.size * 3
+    const length = rowLength(policy.size)
     const inputs = new Float32Array(files.length * length)
     for (const [i, file] of files.entries()) {
       inputs.set(toModelInput(await decodeImage(await readFile(file.path)), policy), i * length)
