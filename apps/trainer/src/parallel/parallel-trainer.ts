@@ -116,7 +116,6 @@ export async function createParallelStepper(
   const { recipe, workers, batchSize } = options
   const layout = weightLayout(model)
   const rowPixels = rowLength(recipe.size)
-  const capacity = PREDICT_ROWS
   const perWeight = momentsPerWeight(schedule.optimizer)
   // In a wasm memory, so that the workers can step Adam there with flat-adam.wat (the JS loop's arithmetic,
   // bit for bit, several times faster).
@@ -126,9 +125,9 @@ export async function createParallelStepper(
     state: memory,
     perWeight,
     photos: options.photos,
-    inputs: new SharedArrayBuffer(capacity * rowPixels * 4),
+    inputs: new SharedArrayBuffer(PREDICT_ROWS * rowPixels * 4),
     labels: new SharedArrayBuffer(batchSize * recipe.classes * 4),
-    outputs: new SharedArrayBuffer(capacity * recipe.classes * 4),
+    outputs: new SharedArrayBuffer(PREDICT_ROWS * recipe.classes * 4),
   }
   const { weights } = state
   const inputs = new Float32Array(shared.inputs)
@@ -187,7 +186,6 @@ export async function createParallelStepper(
             step: schedule.step - 1,
             seed,
             first,
-            count,
             total,
             rows: rows.slice(first, first + count),
           }
@@ -228,8 +226,8 @@ export async function createParallelStepper(
       const rows = pixels.shape[0]
       const probabilities = new Float32Array(rows * recipe.classes)
       const values = pixels.dataSync()
-      for (let start = 0; start < rows; start += capacity) {
-        const count = Math.min(capacity, rows - start)
+      for (let start = 0; start < rows; start += PREDICT_ROWS) {
+        const count = Math.min(PREDICT_ROWS, rows - start)
         inputs.set(values.subarray(start * rowPixels, (start + count) * rowPixels))
         await Promise.all(shares(count).map(({ lane, ...share }) => ask(lane, { kind: 'predict', ...share })))
         probabilities.set(outputs.subarray(0, count * recipe.classes), start * recipe.classes)

@@ -65,15 +65,14 @@ export function trainStateViews(
 }
 
 /**
- * Train on batch rows [first, first + count) of a batch of `total`, at optimiser step `step`; `seed` is the
- * batch's (`prepareBatch`), `rows` those batch rows' photos in the store.
+ * Train on batch rows [first, first + rows.length) of a batch of `total`, at optimiser step `step`; `seed` is
+ * the batch's (`prepareBatch`), `rows` those batch rows' photos in the store.
  */
 export interface StepRequest {
   kind: 'gradient'
   step: number
   seed: number
   first: number
-  count: number
   total: number
   rows: Int32Array
 }

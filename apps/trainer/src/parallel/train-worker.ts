@@ -1,8 +1,8 @@
 /**
  * One training worker: its own tfjs instance (own wasm module, own thread) holding a replica of the network.
  * For each step it reads the current weights from shared memory, makes its rows of the batch from their
- * photos in the shared store (augmentation, scaling), computes their gradient and writes it to its own slot. Once every slot is
- * in, it steps the optimiser on its range of the weights. Between epochs it answers its share of the
+ * photos in the shared store (augmentation, scaling), computes their gradient and writes it to its own slot.
+ * Once every slot is in, it steps the optimiser on its range of the weights. Between epochs it answers its share of the
  * validation photos.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -70,17 +70,15 @@ try {
       }
       // Each worker draws its own dropout masks, reproducibly: one stream per (step, rank).
       setDropoutStep(model, request.step * setup.workers + setup.rank)
-      const { first, count } = request
+      const { first, rows } = request
       // Its own rows gathered and augmented here, beside its share of the step, rather than the whole batch
       // on the main thread: there that work ran on a core the workers need and held up whichever worker it
       // landed beside.
-      const xs = tf.tidy(() =>
-        prepareBatch(gatherRows(setup.photos, request.rows), setup.batch, request.seed, first),
-      )
+      const xs = tf.tidy(() => prepareBatch(gatherRows(setup.photos, rows), setup.batch, request.seed, first))
       const shard = shardGradient(
         model,
         xs,
-        labels.subarray(first * classes, (first + count) * classes),
+        labels.subarray(first * classes, (first + rows.length) * classes),
         request.total,
         gradients,
       )
